@@ -1,0 +1,70 @@
+"""Content-addressed store of the raw bytes of every message, kept unchanged.
+
+A message lives at archive/ab/cd/<sha256>.eml. It is written to a temporary
+file, fsync'd, renamed into place and its folder fsync'd before anyone is told
+it is stored, so a crash leaves either the whole file or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from mailhub.errors import ArchiveError
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.eml"
+
+    def store(self, raw: bytes) -> tuple[str, bool]:
+        """Store bytes durably; returns (sha256, newly_written). Same bytes, same file."""
+        sha256 = hashlib.sha256(raw).hexdigest()
+        final = self.path_for(sha256)
+        if final.exists():
+            return sha256, False
+        try:
+            self._ensure_dir(self._tmp)
+            self._ensure_dir(final.parent)
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=sha256[:16], suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(raw)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp_name, final)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            raise ArchiveError(f"cannot store {sha256} in {self.root}: {exc}") from exc
+        return sha256, True
+
+    def read(self, sha256: str) -> bytes:
+        try:
+            return self.path_for(sha256).read_bytes()
+        except OSError as exc:
+            raise ArchiveError(f"message {sha256} is missing from {self.root}: {exc}") from exc
+
+    def _ensure_dir(self, path: Path) -> None:
+        if path.is_dir():
+            return
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        path.mkdir(parents=True, exist_ok=True)
+        for created in reversed(missing):  # make each new folder's name durable too
+            _fsync_dir(created.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,156 @@
+"""Classification: the school, its level, the topic(s), the reporting period and
+the responsible team of an accepted message, each with its reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mailhub.message import ParsedMessage
+from mailhub.registry import Kind, Registry, Unit
+from mailhub.rules import FALLBACK_TOPIC, Ruleset, Topic
+from mailhub.verdict import Action, Hit
+from mailhub.vietnamese import fold
+
+BODY_LIMIT = 20_000  # characters of body text read; reports say what they are early
+
+_CAMEL = re.compile(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ])")
+# Reporting period, most explicit first; all run on folded text.
+_YEAR = r"(20\d\d)"
+_PERIOD_WITH_YEAR = (
+    re.compile(rf"thang\s*(\d{{1,2}})\s*(?:[/\-.]|nam)\s*{_YEAR}(?!\d)"),
+    re.compile(rf"(?<![a-z0-9])t\s*(\d{{1,2}})\s*[/\-._]\s*{_YEAR}(?!\d)"),
+    re.compile(rf"(?<![\d/.])(\d{{1,2}})\s*[/\-.]\s*{_YEAR}(?![\d/])"),
+)
+_MONTH_ONLY = re.compile(r"thang\s*(\d{1,2})(?![\d/])")
+_MONTH_ONLY_SHORT = re.compile(r"(?<![a-z0-9])t(\d{1,2})(?![\d/])")
+
+
+@dataclass
+class Filing:
+    unit: Unit | None
+    level: str | None
+    topics: list[tuple[str, float]]   # best first
+    period: str                       # YYYY-MM
+    team: str | None
+    urgent: bool
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def topic_ids(self) -> list[str]:
+        return [t for t, _ in self.topics]
+
+
+def classify(ruleset: Ruleset, registry: Registry, unit: Unit | None, message: ParsedMessage,
+             received_at: datetime) -> Filing:
+    """File an accepted message: by its unit, topics, period and team."""
+    subject = fold(message.subject)
+    names = fold(" ".join(_CAMEL.sub(" ", a.name) for a in message.attachments))
+    body = fold(message.text[:BODY_LIMIT])
+    hits: list[Hit] = []
+    ranked = rank_topics(ruleset, subject, names, body, hits)
+    topics = [ruleset.topic(t) for t, _ in ranked]
+    reference = message.date or received_at
+    period, period_hit = reporting_period(subject, names, body, reference)
+    hits.append(period_hit)
+    team, team_hit = responsible_team(registry, unit, topics[0], message)
+    if team_hit:
+        hits.append(team_hit)
+    level = unit.kind.value if unit is not None and unit.is_school else None
+    return Filing(unit, level, ranked, period, team.code if team else None,
+                  any(t is not None and t.urgent for t in topics), hits)
+
+
+def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
+                hits: list[Hit]) -> list[tuple[str, float]]:
+    """Score every topic on folded text; keep the best and its near ties."""
+    weights = ruleset.scoring
+    scored: list[tuple[float, Topic, list[str]]] = []
+    for topic in ruleset.topics:
+        if topic.matcher is None:
+            continue
+        score, found = 0.0, []
+        for where, text, weight, cap in (("subject", subject, weights.subject, None),
+                                         ("attachment", names, weights.attachment, None),
+                                         ("body", body, weights.body, weights.body_cap)):
+            matched = _phrases(topic, text, cap)
+            score += weight * len(matched)
+            found += [f'{where} "{p}"' for p in matched]
+        if score:
+            scored.append((score * topic.weight, topic, found))
+    scored.sort(key=lambda item: -item[0])
+    if not scored:
+        hits.append(Hit("topic", f"topic.{FALLBACK_TOPIC}", Action.NOTE,
+                        "Không khớp chủ đề nào", "No topic matched", ""))
+        return [(FALLBACK_TOPIC, 0.0)]
+    best = scored[0][0]
+    kept = [s for s in scored if s[0] >= best * weights.near_tie][: weights.max_topics]
+    for score, topic, found in kept:
+        hits.append(Hit("topic", f"topic.{topic.id}", Action.NOTE,
+                        f"Chủ đề {topic.name_vi} (điểm {score:g})",
+                        f"Topic {topic.name_en} (score {score:g})", "; ".join(found)))
+    return [(topic.id, round(score, 3)) for score, topic, _ in kept]
+
+
+def _phrases(topic: Topic, text: str, cap: int | None) -> list[str]:
+    if not text or topic.matcher is None:
+        return []
+    found: dict[str, None] = {}
+    for match in topic.matcher.finditer(text):
+        if match.lastgroup:
+            found[topic.label(match.lastgroup)] = None
+            if cap is not None and len(found) >= cap:
+                break
+    return list(found)
+
+
+def reporting_period(subject: str, names: str, body: str,
+                     reference: datetime) -> tuple[str, Hit]:
+    """The month a report is about: written in the subject, a file name or the body
+    (subject first), else the month of the Date header."""
+    for where, text in (("subject", subject), ("attachment", names), ("body", body)):
+        for pattern in _PERIOD_WITH_YEAR:
+            for match in pattern.finditer(text):
+                month, year = int(match.group(1)), int(match.group(2))
+                if 1 <= month <= 12:
+                    return _period_hit(f"{year:04d}-{month:02d}", where, match.group(0))
+        patterns = (_MONTH_ONLY,) if where == "body" else (_MONTH_ONLY, _MONTH_ONLY_SHORT)
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                month = int(match.group(1))
+                if 1 <= month <= 12:
+                    # A report names a recent month: later than next month means last year.
+                    year = reference.year - 1 if month > reference.month + 1 else reference.year
+                    return _period_hit(f"{year:04d}-{month:02d}", where, match.group(0))
+    period = f"{reference.year:04d}-{reference.month:02d}"
+    return period, Hit("period", "period.date_header", Action.NOTE,
+                       "Kỳ báo cáo theo ngày gửi thư", "Period from the message date", period)
+
+
+def _period_hit(period: str, where: str, text: str) -> tuple[str, Hit]:
+    return period, Hit("period", f"period.{where}", Action.NOTE, "Kỳ báo cáo ghi trong thư",
+                       "Period written in the message", f'{period} from "{text.strip()}"')
+
+
+def responsible_team(registry: Registry, unit: Unit | None, topic: Topic | None,
+                     message: ParsedMessage) -> tuple[Unit | None, Hit | None]:
+    """The topic's own team, else the team of the school's level, else the team the
+    sender belongs to, else the team the mail was addressed to."""
+    if topic is not None and topic.team and topic.team in registry.by_code:
+        return registry.by_code[topic.team], _team_hit(topic.team, f"topic {topic.id}")
+    if unit is not None and unit.is_school:
+        team = registry.team_for(unit)
+        if team is not None:
+            return team, _team_hit(team.code, f"level {unit.kind.value}")
+    if unit is not None and unit.kind is Kind.TEAM:
+        return unit, _team_hit(unit.code, "sender is the team")
+    for address in message.to:
+        recipient = registry.find(address)
+        if recipient is not None and recipient.kind is Kind.TEAM:
+            return recipient, _team_hit(recipient.code, f"addressed to {address}")
+    return None, None
+
+
+def _team_hit(code: str, why: str) -> Hit:
+    return Hit("team", f"team.{code}", Action.NOTE, "Tổ phụ trách", "Responsible team", why)

@@ -1,0 +1,218 @@
+"""The `mailhub` command line: parse arguments, call a service, print.
+
+Output is a rich table for people or, with --json, JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mailhub import db
+from mailhub.config import Settings, example_config, load_settings
+from mailhub.errors import ConfigError, MailhubError
+from mailhub.hub import Hub, load_office, open_hub
+from mailhub.pipeline import Envelope, Outcome, ingest
+
+app = typer.Typer(help="mailhub — tiếp nhận và phân loại thư của Phòng GD&ĐT / "
+                       "e-mail filing for an Education and Training Office.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+import_app = typer.Typer(help="Nhập hộp thư cũ / import an existing mailbox.",
+                         no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu / database.", no_args_is_help=True)
+config_app = typer.Typer(help="Cấu hình / configuration.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")]
+_COLOURS = {"filed": "green", "rejected": "red", "quarantined": "yellow",
+            "duplicate": "cyan", "error": "bold red"}
+
+
+class _State:
+    config: Path | None = None
+
+
+@app.callback()
+def _global(config: Annotated[Path | None, typer.Option(
+        "--config", help="Tệp cấu hình / config file (default: $MAILHUB_CONFIG, "
+        "else built-in defaults).")] = None) -> None:
+    _State.config = config
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings(_State.config)
+    except ConfigError as exc:
+        _fail(exc)
+
+
+def _hub() -> Hub:
+    try:
+        return open_hub(_settings())
+    except MailhubError as exc:
+        _fail(exc)
+
+
+def _fail(exc: MailhubError) -> typer.Exit:
+    problems = exc.problems if isinstance(exc, ConfigError) else [exc]
+    for problem in problems:
+        err.print(f"[red]lỗi / error:[/red] {problem}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+# ingest ---------------------------------------------------------------------
+
+def _eml_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not
+                              p.name.startswith(".") and p.suffix.lower() in (".eml", ".msg", ""))
+        else:
+            yield path
+
+
+@app.command("ingest")
+def ingest_files(paths: Annotated[list[Path], typer.Argument(
+        help="Tệp .eml hoặc thư mục / .eml files or folders of them.")],
+        as_json: JsonOption = False) -> None:
+    """Tiếp nhận và phân loại thư từ tệp / file messages from .eml files."""
+    hub = _hub()
+    files = list(_eml_files(paths))
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        _fail(MailhubError(f"không tìm thấy / not found: {', '.join(map(str, missing))}"))
+    results = (ingest(hub, path.read_bytes(), Envelope(door="ingest", source=str(path)))
+               for path in files)
+    _report(results, len(files), as_json)
+
+
+@import_app.command("mbox")
+def import_mbox(path: Path, as_json: JsonOption = False) -> None:
+    """Nhập tệp mbox / import an mbox file."""
+    _import(mailbox.mbox(path, create=False), path, as_json)
+
+
+@import_app.command("maildir")
+def import_maildir(path: Path, as_json: JsonOption = False) -> None:
+    """Nhập thư mục Maildir / import a Maildir folder."""
+    _import(mailbox.Maildir(path, create=False), path, as_json)
+
+
+def _import(box: mailbox.Mailbox[Any], path: Path, as_json: bool) -> None:
+    if not path.exists():
+        _fail(MailhubError(f"không tìm thấy / not found: {path}"))
+    hub = _hub()
+    keys = list(box.keys())
+    results = (ingest(hub, box.get_bytes(key), Envelope(door="import", source=f"{path}#{key}"))
+               for key in keys)
+    _report(results, len(keys), as_json)
+
+
+def _report(results: Iterator[Outcome], total: int, as_json: bool) -> None:
+    if as_json:
+        for outcome in results:
+            out.print_json(json.dumps(_as_json(outcome), ensure_ascii=False), indent=None)
+        return
+    table = Table("Tệp / Source", "Kết quả / Verdict", "Đơn vị / Unit", "Chủ đề / Topics",
+                  "Kỳ / Period", "Tổ / Team", "Lý do / Reason", title="mailhub ingest")
+    counts: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("Đang xử lý / filing", total=total)
+        for outcome in results:
+            counts[outcome.verdict] = counts.get(outcome.verdict, 0) + 1
+            colour = _COLOURS.get(outcome.verdict, "white")
+            table.add_row(Path(outcome.source).name or outcome.source,
+                          f"[{colour}]{outcome.verdict}[/{colour}]", outcome.unit or "",
+                          ", ".join(outcome.topics), outcome.period or "", outcome.team or "",
+                          _headline(outcome))
+            progress.advance(task)
+    out.print(table)
+    out.print("  ".join(f"{verdict}: {count}" for verdict, count in sorted(counts.items())))
+
+
+def _headline(outcome: Outcome) -> str:
+    wanted = {"rejected": "sender.", "quarantined": "sender.", "duplicate": "dedupe.",
+              "error": "error"}.get(outcome.verdict)
+    if wanted is None:
+        return ""
+    return next((r for r in reversed(outcome.reasons) if r.startswith(wanted)), "")
+
+
+def _as_json(outcome: Outcome) -> dict[str, Any]:
+    data = asdict(outcome)
+    data["from"] = data.pop("sender")
+    return data
+
+
+# registry, config, database -------------------------------------------------
+
+@app.command("units")
+def units(as_json: JsonOption = False,
+          kind: Annotated[str | None, typer.Option(help="Lọc theo loại / filter by kind "
+                                                   "(PGD, TEAM, MN, TH, THCS, EXTERNAL).")] = None
+          ) -> None:
+    """Danh bạ đơn vị / list the registry's units."""
+    settings = _settings()
+    try:
+        registry, _ = load_office(settings)
+    except ConfigError as exc:
+        _fail(exc)
+    rows = [u for u in registry.units if kind is None or u.kind.value == kind.upper()]
+    if as_json:
+        data = [{"code": u.code, "name": u.name, "kind": u.kind.value, "email": u.email,
+                 "ward": u.ward, "levels": [lv.value for lv in u.levels], "team": u.team or
+                 (t.code if (t := registry.team_for(u)) and u.is_school else None)}
+                for u in rows]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("Mã / Code", "Tên / Name", "Loại / Kind", "E-mail", "Phường / Ward",
+                  title=f"{len(rows)} đơn vị / units")
+    for u in rows:
+        table.add_row(u.code, u.name, u.kind.value, u.email, u.ward)
+    out.print(table)
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Kiểm tra cấu hình, danh bạ và quy tắc / validate config, registry and rules."""
+    try:
+        settings = load_settings(_State.config)
+        registry, rules = load_office(settings)
+    except ConfigError as exc:
+        _fail(exc)
+    out.print(f"[green]OK[/green] {len(registry.units)} đơn vị / units, {len(rules.topics)} "
+              f"chủ đề / topics, {len(rules.senders.rules)} quy tắc người gửi / sender rules")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Nâng cấp lược đồ CSDL / bring the database schema up to date."""
+    engine = db.make_engine(_settings().database)
+    db.upgrade(engine)
+    out.print(f"OK: {db.current_revision(engine)}")
+
+
+@config_app.command("example")
+def config_example() -> None:
+    """In cấu hình mẫu có chú thích / print the commented example config."""
+    sys.stdout.write(example_config())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,225 @@
+"""Raw bytes -> ParsedMessage: decoded headers, body text, attachments.
+
+Parsing uses mail-parser; header decoding is our own because real mail
+mislabels charsets (UTF-8 sent as iso-8859-1, raw 8-bit bytes, windows-1258,
+TCVN3 pasted from old documents). Every string leaves here repaired and NFC.
+parse() never raises: what it cannot read it reports in `problems`.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.header
+import email.utils
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from html.parser import HTMLParser
+from typing import Any
+
+import mailparser
+
+from mailhub.vietnamese import repair
+
+logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+
+# Charsets tried, in order, when the declared one is missing or wrong.
+_FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252", "latin-1")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    message_id: str
+    subject: str
+    from_name: str
+    from_address: str
+    to: tuple[str, ...]
+    date: datetime | None
+    text: str
+    attachments: tuple[Attachment, ...]
+    problems: tuple[str, ...] = field(default=())
+    unreadable: str = ""  # why the message could not be parsed at all
+
+
+def parse(raw: bytes) -> ParsedMessage:
+    """Parse a message; a message mail-parser cannot read still gets its headers."""
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # a parser failure is a verdict, not a crash
+        return _headers_only(raw, f"{type(exc).__name__}: {exc}")
+    try:
+        return _read(parsed)
+    except Exception as exc:
+        return _headers_only(raw, f"{type(exc).__name__}: {exc}")
+
+
+def _read(parsed: Any) -> ParsedMessage:
+    msg = parsed.message
+    problems: list[str] = []
+    name, address = sender(msg)
+    return ParsedMessage(
+        message_id=message_id(msg),
+        subject=header_text(msg.get("Subject")),
+        from_name=name,
+        from_address=address,
+        to=tuple(a for _, a in addresses(msg, "To", "Cc")),
+        date=header_date(msg),
+        text=_body_text(parsed, problems),
+        attachments=tuple(_attachments(parsed, problems)),
+        problems=tuple(problems + _defects(parsed)),
+    )
+
+
+def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
+    try:
+        msg = email.message_from_bytes(raw[:1_000_000])
+        name, address = sender(msg)
+        return ParsedMessage(message_id(msg), header_text(msg.get("Subject")), name, address,
+                             (), header_date(msg), "", (), (problem,), unreadable=problem)
+    except Exception as exc:
+        return ParsedMessage("", "", "", "", (), None, "", (), (problem,),
+                             unreadable=f"{problem}; {type(exc).__name__}: {exc}")
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Decode with the declared charset, else the usual suspects; never raises."""
+    for name in ((charset,) if charset else ()) + _FALLBACK_CHARSETS:
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeError):
+            continue
+    return data.decode("utf-8", "replace")  # unreachable: latin-1 decodes anything
+
+
+def header_text(value: Any) -> str:
+    """A header as readable text: RFC 2047 decoded, raw 8-bit bytes guessed, NFC, one line."""
+    if value is None:
+        return ""
+    text = str(value)
+    try:
+        chunks = email.header.decode_header(text)
+    except Exception:
+        chunks = [(text, None)]
+    parts = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            try:  # raw 8-bit header bytes arrive as surrogate escapes
+                chunk = chunk.encode("ascii", "surrogateescape")
+            except UnicodeEncodeError:  # already text
+                parts.append(chunk)
+                continue
+        parts.append(decode_bytes(chunk, charset))
+    joined = _CONTROL.sub("", "".join(parts))
+    return repair(_SPACES.sub(" ", joined).strip())
+
+
+def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
+    """(display name, lower-case address) pairs of the named headers."""
+    values = [str(v) for n in names for v in (msg.get_all(n) or [])]
+    try:
+        pairs = email.utils.getaddresses(values)
+    except Exception:
+        return []
+    return [(header_text(n), a.strip().lower()) for n, a in pairs if "@" in a]
+
+
+def sender(msg: Message) -> tuple[str, str]:
+    found = addresses(msg, "From")
+    return found[0] if found else ("", "")
+
+
+def message_id(msg: Message) -> str:
+    value = str(msg.get("Message-ID") or "").strip()
+    return _SPACES.sub("", value).strip("<>")[:500]
+
+
+def header_date(msg: Message) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(str(msg.get("Date") or ""))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _body_text(parsed: Any, problems: list[str]) -> str:
+    plain = [p for p in parsed.text_plain if p and p.strip()]
+    if plain:
+        return repair("\n".join(plain))
+    html = [p for p in parsed.text_html if p and p.strip()]
+    if html:
+        return repair(html_to_text("\n".join(html)))
+    return ""
+
+
+class _TextOfHtml(HTMLParser):
+    """Visible text of an HTML body: no scripts or styles, block tags become lines."""
+
+    _BLOCKS = {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "th"}
+    _HIDDEN = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    reader = _TextOfHtml()
+    try:
+        reader.feed(html)
+        reader.close()
+    except Exception:
+        return re.sub(r"<[^>]*>", " ", html)
+    lines = (_SPACES.sub(" ", line.replace("\xa0", " ")).strip()
+             for line in "".join(reader.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _attachments(parsed: Any, problems: list[str]) -> list[Attachment]:
+    found = []
+    for item in parsed.attachments:
+        payload = item.get("payload") or ""
+        try:
+            data = (base64.b64decode(payload) if item.get("binary")
+                    else str(payload).encode("utf-8", "surrogateescape"))
+        except Exception as exc:
+            problems.append(f"attachment {item.get('filename')!r}: {exc}")
+            data = b""
+        found.append(Attachment(name=header_text(item.get("filename") or ""),
+                                content_type=str(item.get("mail_content_type") or ""),
+                                size=len(data), sha256=hashlib.sha256(data).hexdigest()))
+    return found
+
+
+def _defects(parsed: Any) -> list[str]:
+    try:
+        return sorted(str(c) for c in parsed.defects_categories)
+    except Exception:
+        return []

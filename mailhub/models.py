@@ -1,0 +1,83 @@
+"""Database tables. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _when(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class Message(SQLModel, table=True):
+    """One inbound message: where its bytes are, where it stands, what it says."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    message_id: str = Field(default="", index=True, max_length=500)
+    door: str = Field(max_length=16)               # ingest, import, smtp, lmtp, imap
+    source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    envelope_from: str = Field(default="", max_length=500)
+    envelope_to: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    size: int = 0
+    received_at: datetime = Field(sa_column=_when(nullable=False, index=True))
+    state: str = Field(default="received", index=True, max_length=16)
+    state_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    duplicate_of: int | None = Field(default=None, foreign_key="message.id")
+    from_address: str = Field(default="", index=True, max_length=500)
+    from_name: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sent_at: datetime | None = Field(default=None, sa_column=_when())
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    filed_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message: int = Field(foreign_key="message.id", index=True)
+    position: int
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    content_type: str = Field(max_length=255)
+    size: int
+    sha256: str = Field(max_length=64)
+
+
+class RuleHit(SQLModel, table=True):
+    """One rule that fired on a message, in the order it fired."""
+
+    __tablename__ = "rule_hit"
+    id: int | None = Field(default=None, primary_key=True)
+    message: int = Field(foreign_key="message.id", index=True)
+    position: int
+    chain: str = Field(max_length=16)
+    rule: str = Field(max_length=200)
+    action: str = Field(max_length=16)
+    reason_vi: str = Field(sa_column=Column(Text, nullable=False))
+    reason_en: str = Field(sa_column=Column(Text, nullable=False))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Filing(SQLModel, table=True):
+    """Where a filed message belongs: school, level, period, team."""
+
+    message: int = Field(foreign_key="message.id", primary_key=True)
+    unit: str | None = Field(default=None, index=True, max_length=64)
+    level: str | None = Field(default=None, max_length=8)
+    period: str = Field(index=True, max_length=7)    # YYYY-MM
+    team: str | None = Field(default=None, index=True, max_length=64)
+    urgent: bool = False
+
+
+class FilingTopic(SQLModel, table=True):
+    """The topics of a filing, best first (rank 0 is the main topic)."""
+
+    __tablename__ = "filing_topic"
+    __table_args__ = (UniqueConstraint("message", "topic"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message: int = Field(foreign_key="message.id", index=True)
+    rank: int
+    topic: str = Field(index=True, max_length=64)
+    score: float

@@ -1,0 +1,363 @@
+"""Load and validate rules/*.toml into one immutable Ruleset.
+
+Office staff edit these files, so every error names the file, the line and
+the fix, and an unknown key lists the keys that are known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mailhub import tomlfile
+from mailhub.errors import ConfigError, Problem
+from mailhub.registry import Kind, Registry
+from mailhub.verdict import Action
+from mailhub.vietnamese import fold, nfc
+
+FALLBACK_TOPIC = "chua-phan-loai"
+_TOPIC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Reason:
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
+class SenderRule:
+    name: str
+    when: dict[str, Any]
+    action: Action
+    reason: Reason
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SenderException:
+    """A named address allowed for a while, e.g. while a school's mailbox is repaired."""
+
+    address: str
+    unit: str
+    expires: date
+    reason: Reason
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    official_domains: tuple[str, ...]
+    personal_domains: tuple[str, ...]
+    rules: tuple[SenderRule, ...]
+    exceptions: tuple[SenderException, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    name_vi: str
+    name_en: str
+    phrases: tuple[str, ...]      # as written, for reasons shown to people
+    matcher: re.Pattern[str] | None  # over folded text; group "p<i>" is phrase i, "r<j>" pattern j
+    patterns: tuple[str, ...]
+    team: str
+    urgent: bool
+    weight: float
+    line: int | None
+
+    def label(self, group: str) -> str:
+        index = int(group[1:])
+        return self.phrases[index] if group[0] == "p" else self.patterns[index]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    subject: float = 3.0
+    attachment: float = 2.0
+    body: float = 1.0
+    body_cap: int = 3         # distinct body phrases counted per topic
+    near_tie: float = 0.75    # runners-up within this share of the best are kept
+    max_topics: int = 3
+
+
+@dataclass(frozen=True)
+class Reporting:
+    deadline_day: int
+    monthly_topic: str
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    topics: tuple[Topic, ...]
+    scoring: Scoring
+    senders: SenderPolicy
+    reporting: Reporting
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+
+def load_rules(rules_dir: Path, registry: Registry | None = None) -> Ruleset:
+    """Read topics.toml, senders.toml and reporting.toml; raise ConfigError listing
+    every problem. With a registry, team codes and exception units are checked too."""
+    problems: list[Problem] = []
+    topics, scoring = _guard(problems, lambda: _topics(rules_dir / "topics.toml", problems)) or (
+        None, None)
+    senders = _guard(problems, lambda: _senders(rules_dir / "senders.toml", problems))
+    reporting = _guard(problems, lambda: _reporting(rules_dir / "reporting.toml", problems))
+    if registry is not None and topics is not None and senders is not None:
+        problems += _cross_check(rules_dir, topics, senders, registry)
+    if problems or topics is None or senders is None or reporting is None:
+        raise ConfigError(problems)
+    ids = {t.id for t in topics}
+    if reporting.monthly_topic not in ids:
+        raise ConfigError([Problem(rules_dir / "reporting.toml", None,
+                                   f"chủ đề không tồn tại / unknown topic '{reporting.monthly_topic}'",
+                                   "dùng một id trong topics.toml / use an id from topics.toml")])
+    return Ruleset(tuple(topics), scoring, senders, reporting)
+
+
+def _guard(problems: list[Problem], load: Any) -> Any:
+    """Run one file's loader; a file that cannot be read adds its problem and gives None."""
+    try:
+        return load()
+    except ConfigError as exc:
+        problems += exc.problems
+        return None
+
+
+def _unknown_keys(loc: tomlfile.Locator, table: dict[str, Any], known: tuple[str, ...],
+                  line: int | None, what: str, problems: list[Problem]) -> None:
+    for key in table:
+        if key not in known:
+            problems.append(loc.problem(loc.key(key, line), f"khoá không biết / unknown key "
+                                        f"'{key}' in {what}",
+                                        f"các khoá hợp lệ / known keys: {', '.join(known)}"))
+
+
+def _reason(loc: tomlfile.Locator, value: Any, line: int | None,
+            problems: list[Problem]) -> Reason:
+    if isinstance(value, dict) and isinstance(value.get("vi"), str) and isinstance(
+            value.get("en"), str):
+        return Reason(nfc(value["vi"]), value["en"])
+    problems.append(loc.problem(line, "lý do phải có cả tiếng Việt và tiếng Anh / "
+                                "reason needs vi and en", 'reason = { vi = "…", en = "…" }'))
+    return Reason("", "")
+
+
+def _strings(loc: tomlfile.Locator, value: Any, key: str, line: int | None,
+             problems: list[Problem]) -> list[str]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    problems.append(loc.problem(loc.key(key, line), f"'{key}' phải là danh sách chuỗi / "
+                                f"must be a list of strings", f'{key} = ["…", "…"]'))
+    return []
+
+
+# topics.toml ----------------------------------------------------------------
+
+_TOPIC_KEYS = ("id", "name", "phrases", "patterns", "team", "urgent", "weight")
+
+
+def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
+    data, loc = tomlfile.load(path)
+    _unknown_keys(loc, data, ("scoring", "topic"), None, "topics.toml", problems)
+    scoring = _scoring(loc, data.get("scoring", {}), problems)
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data.get("topic", [])):
+        line = loc.table("topic", index)
+        _unknown_keys(loc, entry, _TOPIC_KEYS, line, "[[topic]]", problems)
+        topic_id = entry.get("id", "")
+        if not isinstance(topic_id, str) or not _TOPIC_ID.match(topic_id):
+            problems.append(loc.problem(line, f"id chủ đề không hợp lệ / bad topic id {topic_id!r}",
+                                        'chữ thường không dấu nối bằng "-" / '
+                                        'lower-case ascii words joined by "-", e.g. "tuyen-sinh"'))
+            continue
+        if topic_id in seen:
+            problems.append(loc.problem(line, f"id trùng / duplicate topic id '{topic_id}'",
+                                        "mỗi chủ đề một id / one id per topic"))
+        seen.add(topic_id)
+        name = _reason(loc, entry.get("name"), line, problems)
+        phrases = [nfc(p) for p in _strings(loc, entry.get("phrases", []), "phrases", line,
+                                           problems)]
+        patterns = _strings(loc, entry.get("patterns", []), "patterns", line, problems)
+        matcher = _matcher(loc, topic_id, phrases, patterns, line, problems)
+        weight = entry.get("weight", 1.0)
+        if not isinstance(weight, (int, float)) or weight <= 0:
+            problems.append(loc.problem(loc.key("weight", line), "weight phải là số dương / "
+                                        "weight must be a positive number", "weight = 1.0"))
+            weight = 1.0
+        topics.append(Topic(topic_id, name.vi, name.en, tuple(phrases), matcher, tuple(patterns),
+                            str(entry.get("team", "")).upper(), bool(entry.get("urgent", False)),
+                            float(weight), line))
+    if FALLBACK_TOPIC not in seen:
+        problems.append(loc.problem(None, f"thiếu chủ đề / missing topic '{FALLBACK_TOPIC}'",
+                                    "thêm chủ đề cho thư không khớp gì / add the topic for mail "
+                                    "nothing matched"))
+    return topics, scoring
+
+
+def _matcher(loc: tomlfile.Locator, topic_id: str, phrases: list[str], patterns: list[str],
+             line: int | None, problems: list[Problem]) -> re.Pattern[str] | None:
+    parts = [rf"(?P<p{i}>{_phrase_regex(p)})" for i, p in enumerate(phrases)]
+    for j, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(loc.problem(loc.key("patterns", line),
+                                        f"biểu thức chính quy sai / bad regex {pattern!r} in "
+                                        f"'{topic_id}': {exc}",
+                                        "sửa biểu thức (so khớp trên chữ thường không dấu) / "
+                                        "fix the regex (it runs on lower-case unaccented text)"))
+            continue
+        parts.append(f"(?P<r{j}>{pattern})")
+    return re.compile("|".join(parts)) if parts else None
+
+
+def _phrase_regex(phrase: str) -> str:
+    # Whole words of folded text; any run of spaces or punctuation between words.
+    words = re.findall(r"[a-z0-9/&]+", fold(phrase))
+    body = r"[\s_.,:;()\-]*".join(re.escape(w) for w in words)
+    return rf"(?<![a-z0-9]){body}(?![a-z0-9])"
+
+
+def _scoring(loc: tomlfile.Locator, table: dict[str, Any], problems: list[Problem]) -> Scoring:
+    known = tuple(Scoring.__dataclass_fields__)
+    line = loc.table("scoring")
+    _unknown_keys(loc, table, known, line, "[scoring]", problems)
+    try:
+        return Scoring(**{k: v for k, v in table.items() if k in known})
+    except TypeError as exc:
+        problems.append(loc.problem(line, f"[scoring] sai / invalid: {exc}", "xem chú thích / "
+                                    "see the comments in topics.toml"))
+        return Scoring()
+
+
+# senders.toml ---------------------------------------------------------------
+
+_RULE_KEYS = ("name", "when", "action", "reason")
+_EXCEPTION_KEYS = ("address", "unit", "expires", "reason")
+
+
+def _senders(path: Path, problems: list[Problem]) -> SenderPolicy:
+    from mailhub.policy import SENDER_CHECKS  # the checks define the `when` vocabulary
+
+    data, loc = tomlfile.load(path)
+    _unknown_keys(loc, data, ("official_domains", "personal_domains", "rule", "exception"),
+                  None, "senders.toml", problems)
+    official = [d.lower() for d in _strings(loc, data.get("official_domains", []),
+                                            "official_domains", None, problems)]
+    personal = [d.lower() for d in _strings(loc, data.get("personal_domains", []),
+                                            "personal_domains", None, problems)]
+    for domain in set(official) & set(personal):
+        problems.append(loc.problem(loc.key("personal_domains"), f"'{domain}' vừa chính thức "
+                                    "vừa cá nhân / both official and personal",
+                                    "xoá khỏi một trong hai danh sách / remove it from one list"))
+    rules = []
+    names: set[str] = set()
+    actions = ", ".join(a.value for a in Action)
+    for index, entry in enumerate(data.get("rule", [])):
+        line = loc.table("rule", index)
+        _unknown_keys(loc, entry, _RULE_KEYS, line, "[[rule]]", problems)
+        name = str(entry.get("name", ""))
+        if not name or name in names:
+            problems.append(loc.problem(line, f"tên quy tắc thiếu hoặc trùng / missing or "
+                                        f"duplicate rule name {name!r}",
+                                        'name = "sender.<tên riêng>" / a unique name'))
+        names.add(name)
+        when = entry.get("when", {})
+        if not isinstance(when, dict) or not when:
+            problems.append(loc.problem(line, "thiếu điều kiện / missing `when`",
+                                        'when = { from_domain_personal = true }'))
+            when = {}
+        for key in when:
+            if key not in SENDER_CHECKS:
+                problems.append(loc.problem(loc.key(key, line), f"điều kiện không biết / "
+                                            f"unknown `when` key '{key}'",
+                                            f"các khoá hợp lệ / known keys: "
+                                            f"{', '.join(SENDER_CHECKS)}"))
+        try:
+            action = Action(entry.get("action", ""))
+        except ValueError:
+            problems.append(loc.problem(loc.key("action", line), f"hành động không biết / "
+                                        f"unknown action {entry.get('action')!r}",
+                                        f"dùng một trong / use one of: {actions}"))
+            action = Action.QUARANTINE
+        reason = _reason(loc, entry.get("reason"), line, problems)
+        if "from_kind_in" in when:
+            when = {**when, "from_kind_in": _kinds(loc, when["from_kind_in"], line, problems)}
+        rules.append(SenderRule(name, dict(when), action, reason, line))
+    exceptions = [_exception(loc, index, entry, problems)
+                  for index, entry in enumerate(data.get("exception", []))]
+    return SenderPolicy(tuple(official), tuple(personal), tuple(rules), tuple(exceptions))
+
+
+def _kinds(loc: tomlfile.Locator, value: Any, line: int | None,
+           problems: list[Problem]) -> tuple[Kind, ...]:
+    kinds = []
+    for word in _strings(loc, value, "from_kind_in", line, problems):
+        try:
+            kinds.append(Kind(word.upper()))
+        except ValueError:
+            problems.append(loc.problem(loc.key("from_kind_in", line), f"loại không biết / "
+                                        f"unknown kind '{word}'",
+                                        f"dùng / use: {', '.join(k.value for k in Kind)}"))
+    return tuple(kinds)
+
+
+def _exception(loc: tomlfile.Locator, index: int, entry: dict[str, Any],
+               problems: list[Problem]) -> SenderException:
+    line = loc.table("exception", index)
+    _unknown_keys(loc, entry, _EXCEPTION_KEYS, line, "[[exception]]", problems)
+    expires = entry.get("expires")
+    if not isinstance(expires, date):
+        problems.append(loc.problem(loc.key("expires", line), "thiếu hạn / missing or bad "
+                                    "`expires`", "expires = 2026-12-31 (ngày, không ngoặc kép / "
+                                    "a date, no quotes)"))
+        expires = date.min
+    return SenderException(str(entry.get("address", "")).strip().lower(),
+                           str(entry.get("unit", "")).upper(), expires,
+                           _reason(loc, entry.get("reason"), line, problems), line)
+
+
+# reporting.toml -------------------------------------------------------------
+
+_REPORTING_KEYS = ("deadline_day", "monthly_topic")
+
+
+def _reporting(path: Path, problems: list[Problem]) -> Reporting:
+    data, loc = tomlfile.load(path)
+    monthly = data.get("monthly", {})
+    _unknown_keys(loc, data, ("monthly",), None, "reporting.toml", problems)
+    _unknown_keys(loc, monthly, _REPORTING_KEYS, loc.table("monthly"), "[monthly]", problems)
+    day = monthly.get("deadline_day", 25)
+    if not isinstance(day, int) or not 1 <= day <= 28:
+        problems.append(loc.problem(loc.key("deadline_day"), f"hạn nộp sai / bad deadline_day "
+                                    f"{day!r}", "một số từ 1 đến 28 / a day from 1 to 28"))
+        day = 25
+    return Reporting(day, str(monthly.get("monthly_topic", "bao-cao-thang")))
+
+
+def _cross_check(rules_dir: Path, topics: list[Topic], senders: SenderPolicy,
+                 registry: Registry) -> list[Problem]:
+    problems = []
+    for topic in topics:
+        team = registry.by_code.get(topic.team) if topic.team else None
+        if topic.team and (team is None or team.kind is not Kind.TEAM):
+            problems.append(Problem(rules_dir / "topics.toml", topic.line,
+                                    f"chủ đề '{topic.id}' chuyển cho tổ không tồn tại / routed to "
+                                    f"a team that does not exist: '{topic.team}'",
+                                    f"dùng mã một Tổ trong {registry.path} / use a TEAM code from "
+                                    f"{registry.path}"))
+    for exc in senders.exceptions:
+        if exc.unit not in registry.by_code:
+            problems.append(Problem(rules_dir / "senders.toml", exc.line,
+                                    f"đơn vị không tồn tại / unknown unit '{exc.unit}'",
+                                    f"dùng mã trong {registry.path} / use a code from "
+                                    f"{registry.path}"))
+    return problems
