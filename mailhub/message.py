@@ -143,7 +143,7 @@ def sender(msg: Message) -> tuple[str, str]:
 
 def message_id(msg: Message) -> str:
     value = str(msg.get("Message-ID") or "").strip()
-    return _SPACES.sub("", value).strip("<>")[:500]
+    return _CONTROL.sub("", _SPACES.sub("", value)).strip("<>")[:500]
 
 
 def header_date(msg: Message) -> datetime | None:
@@ -155,12 +155,13 @@ def header_date(msg: Message) -> datetime | None:
 
 
 def _body_text(parsed: Any, problems: list[str]) -> str:
+    # Control characters (NUL above all) are noise here and no database column takes NUL.
     plain = [p for p in parsed.text_plain if p and p.strip()]
     if plain:
-        return repair("\n".join(plain))
+        return repair(_CONTROL.sub("", "\n".join(plain)))
     html = [p for p in parsed.text_html if p and p.strip()]
     if html:
-        return repair(html_to_text("\n".join(html)))
+        return repair(html_to_text(_CONTROL.sub("", "\n".join(html))))
     return ""
 
 
@@ -213,7 +214,7 @@ def _attachments(parsed: Any, problems: list[str]) -> list[Attachment]:
             problems.append(f"attachment {item.get('filename')!r}: {exc}")
             data = b""
         found.append(Attachment(name=header_text(item.get("filename") or ""),
-                                content_type=str(item.get("mail_content_type") or ""),
+                                content_type=_CONTROL.sub("", str(item.get("mail_content_type") or "")),
                                 size=len(data), sha256=hashlib.sha256(data).hexdigest()))
     return found
 
