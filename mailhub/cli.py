@@ -125,8 +125,9 @@ def _import(box: mailbox.Mailbox[Any], path: Path, as_json: bool) -> None:
 
 def _report(results: Iterator[Outcome], total: int, as_json: bool) -> None:
     if as_json:
-        for outcome in results:
-            out.print_json(json.dumps(_as_json(outcome), ensure_ascii=False), indent=None)
+        for outcome in results:  # one object per line, written as soon as it is decided
+            sys.stdout.write(json.dumps(_as_json(outcome), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
         return
     table = Table("Tệp / Source", "Kết quả / Verdict", "Đơn vị / Unit", "Chủ đề / Topics",
                   "Kỳ / Period", "Tổ / Team", "Lý do / Reason", title="mailhub ingest")
