@@ -75,7 +75,7 @@ def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
                                          ("attachment", names, weights.attachment, None),
                                          ("body", body, weights.body, weights.body_cap)):
             matched = _phrases(topic, text, cap)
-            score += weight * len(matched)
+            score += weight * sum(matched.values())
             found += [f'{where} "{p}"' for p in matched]
         if score:
             scored.append((score * topic.weight, topic, found))
@@ -93,16 +93,17 @@ def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
     return [(topic.id, round(score, 3)) for score, topic, _ in kept]
 
 
-def _phrases(topic: Topic, text: str, cap: int | None) -> list[str]:
+def _phrases(topic: Topic, text: str, cap: int | None) -> dict[str, float]:
+    """Distinct phrases of a topic found in text, each with its specificity."""
     if not text or topic.matcher is None:
-        return []
-    found: dict[str, None] = {}
+        return {}
+    found: dict[str, float] = {}
     for match in topic.matcher.finditer(text):
         if match.lastgroup:
-            found[topic.label(match.lastgroup)] = None
+            found[topic.label(match.lastgroup)] = topic.weight_of(match.lastgroup)
             if cap is not None and len(found) >= cap:
                 break
-    return list(found)
+    return found
 
 
 def reporting_period(subject: str, names: str, body: str,

@@ -19,6 +19,8 @@ from mailhub.verdict import Action
 from mailhub.vietnamese import fold, nfc
 
 FALLBACK_TOPIC = "chua-phan-loai"
+PATTERN_SPECIFICITY = 2.0
+MAX_SPECIFICITY = 4.0
 _TOPIC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -64,6 +66,7 @@ class Topic:
     phrases: tuple[str, ...]      # as written, for reasons shown to people
     matcher: re.Pattern[str] | None  # over folded text; group "p<i>" is phrase i, "r<j>" pattern j
     patterns: tuple[str, ...]
+    specificity: tuple[float, ...]  # per phrase: how much one match of it says
     team: str
     urgent: bool
     weight: float
@@ -72,6 +75,9 @@ class Topic:
     def label(self, group: str) -> str:
         index = int(group[1:])
         return self.phrases[index] if group[0] == "p" else self.patterns[index]
+
+    def weight_of(self, group: str) -> float:
+        return self.specificity[int(group[1:])] if group[0] == "p" else PATTERN_SPECIFICITY
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,7 @@ def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
                                         "weight must be a positive number", "weight = 1.0"))
             weight = 1.0
         topics.append(Topic(topic_id, name.vi, name.en, tuple(phrases), matcher, tuple(patterns),
+                            tuple(specificity(p) for p in phrases),
                             str(entry.get("team", "")).upper(), bool(entry.get("urgent", False)),
                             float(weight), line))
     if FALLBACK_TOPIC not in seen:
@@ -202,9 +209,19 @@ def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
     return topics, scoring
 
 
+def specificity(phrase: str) -> float:
+    """How much one match of a phrase says: a word counts 1, an abbreviation written in
+    capitals (VSATTP, KĐCL) half its letters; capped so one phrase never decides alone."""
+    tokens = re.findall(r"\w+", phrase)
+    value = sum(len(t) / 2 if len(t) > 1 and t.isupper() else 1.0 for t in tokens)
+    return min(MAX_SPECIFICITY, max(1.0, value))
+
+
 def _matcher(loc: tomlfile.Locator, topic_id: str, phrases: list[str], patterns: list[str],
              line: int | None, problems: list[Problem]) -> re.Pattern[str] | None:
-    parts = [rf"(?P<p{i}>{_phrase_regex(p)})" for i, p in enumerate(phrases)]
+    # Longest phrases first: at one position the regex takes the first alternative that fits.
+    order = sorted(range(len(phrases)), key=lambda i: -len(fold(phrases[i])))
+    parts = [rf"(?P<p{i}>{_phrase_regex(phrases[i])})" for i in order]
     for j, pattern in enumerate(patterns):
         try:
             re.compile(pattern)

@@ -1,0 +1,91 @@
+"""Classification pieces: reporting period formats and topic matching on any spelling."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+import pytest
+
+from mailhub.classify import rank_topics, reporting_period
+from mailhub.registry import load_registry
+from mailhub.rules import Ruleset, load_rules
+from mailhub.vietnamese import fold
+
+from .conftest import ROOT
+
+SENT = datetime(2017, 12, 3, 9, 0)
+
+
+@pytest.fixture(scope="module")
+def rules() -> Ruleset:
+    return load_rules(ROOT / "rules", load_registry(ROOT / "data" / "units.csv"))
+
+
+@pytest.mark.parametrize(("subject", "period"), [
+    ("Báo cáo tháng 11/2017", "2017-11"),
+    ("BC T11-2017 trường TH Định Công", "2017-11"),
+    ("Báo cáo tháng 11 năm 2017", "2017-11"),
+    ("Gửi báo cáo 11/2017", "2017-11"),
+    ("Báo cáo tháng 11 - 2017", "2017-11"),
+    ("BC T9.2017", "2017-09"),
+    ("Báo cáo tháng 11", "2017-11"),            # year from the Date header
+    ("BC tháng 12", "2017-12"),
+    ("Báo cáo tháng 6", "2017-06"),
+    ("Báo cáo theo Thông tư 22/2016", "2017-12"),  # a circular's number is not a month
+    ("Báo cáo năm học 2017-2018", "2017-12"),
+    ("V/v thực hiện Công văn 01/2017/PGDĐT", "2017-12"),
+])
+def test_period_from_the_subject(subject: str, period: str) -> None:
+    assert reporting_period(fold(subject), "", "", SENT)[0] == period
+
+
+def test_month_without_year_in_january_means_last_year() -> None:
+    assert reporting_period(fold("Báo cáo tháng 12"), "", "", datetime(2018, 1, 4))[0] == "2017-12"
+
+
+def test_period_subject_first_then_file_name_then_body() -> None:
+    assert reporting_period("", fold("BC_CSVC_T10-2017.docx"), fold("tháng 9/2017"), SENT) == (
+        "2017-10", reporting_period("", fold("BC_CSVC_T10-2017.docx"), "", SENT)[1])
+    period, hit = reporting_period("", "", fold("Kính gửi... số liệu tháng 9 năm 2017"), SENT)
+    assert (period, hit.rule) == ("2017-09", "period.body")
+    period, hit = reporting_period("", "", fold("ngày 05/11/2017"), SENT)
+    assert (period, hit.rule) == ("2017-12", "period.date_header")
+
+
+SPELLINGS = ["vệ sinh an toàn thực phẩm", "VỆ SINH AN TOÀN THỰC PHẨM",
+             "ve sinh an toan thuc pham", "Ve Sinh An Toan Thuc Pham"]
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize("subject", SPELLINGS)
+def test_topic_matches_any_case_accent_and_normal_form(rules: Ruleset, subject: str,
+                                                       form: str) -> None:
+    text = fold(unicodedata.normalize(form, f"Báo cáo {subject}"))
+    assert rank_topics(rules, text, "", "", [])[0][0] == "ve-sinh-an-toan-thuc-pham"
+
+
+def test_d_with_stroke_folds_to_d(rules: Ruleset) -> None:
+    assert fold("ĐÁNH GIÁ học sinh") == "danh gia hoc sinh"
+    assert rank_topics(rules, fold("Đánh giá học sinh cuối kỳ"), "", "", [])[0][0] == \
+        "danh-gia-hoc-sinh"
+
+
+def test_subject_outweighs_attachment_outweighs_body(rules: Ruleset) -> None:
+    ranked = rank_topics(rules, fold("Báo cáo tuyển sinh"), fold("CSVC.xlsx"),
+                         fold("thực đơn, dinh dưỡng, khẩu phần"), [])
+    assert [t for t, _ in ranked][0] == "tuyen-sinh"
+    ranked = rank_topics(rules, fold("Gửi báo cáo"), fold("BC_CSVC.xlsx"),
+                         fold("về tuyển sinh"), [])
+    assert ranked[0][0] == "co-so-vat-chat"
+
+
+def test_near_ties_file_under_several_topics_best_first(rules: Ruleset) -> None:
+    ranked = rank_topics(rules, fold("Báo cáo tuyển sinh và CSVC"), "", "", [])
+    assert {t for t, _ in ranked[:2]} == {"tuyen-sinh", "co-so-vat-chat"}
+
+
+def test_nothing_matched_is_unclassified(rules: Ruleset) -> None:
+    hits: list = []
+    assert rank_topics(rules, fold("Xin chào"), "", "", hits) == [("chua-phan-loai", 0.0)]
+    assert hits[0].rule == "topic.chua-phan-loai"
