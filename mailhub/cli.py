@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -68,7 +68,7 @@ def _hub() -> Hub:
         _fail(exc)
 
 
-def _fail(exc: MailhubError) -> typer.Exit:
+def _fail(exc: MailhubError) -> NoReturn:
     problems = exc.problems if isinstance(exc, ConfigError) else [exc]
     for problem in problems:
         err.print(f"[red]lỗi / error:[/red] {problem}", markup=True, highlight=False)

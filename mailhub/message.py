@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 from typing import Any
@@ -151,7 +151,7 @@ def header_date(msg: Message) -> datetime | None:
         when = email.utils.parsedate_to_datetime(str(msg.get("Date") or ""))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _body_text(parsed: Any, problems: list[str]) -> str:
@@ -213,8 +213,9 @@ def _attachments(parsed: Any, problems: list[str]) -> list[Attachment]:
         except Exception as exc:
             problems.append(f"attachment {item.get('filename')!r}: {exc}")
             data = b""
+        content_type = str(item.get("mail_content_type") or "")
         found.append(Attachment(name=header_text(item.get("filename") or ""),
-                                content_type=_CONTROL.sub("", str(item.get("mail_content_type") or "")),
+                                content_type=_CONTROL.sub("", content_type),
                                 size=len(data), sha256=hashlib.sha256(data).hexdigest()))
     return found
 

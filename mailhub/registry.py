@@ -80,11 +80,11 @@ def load_registry(path: Path) -> Registry:
             header = tuple(rows[0].keys()) if rows else _header(path)
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, "không tìm thấy danh bạ / registry not found",
-                                   "sửa `registry` trong mailhub.toml / fix `registry`")])
+                                   "sửa `registry` trong mailhub.toml / fix `registry`")]) from None
     except UnicodeDecodeError:
         raise ConfigError([Problem(path, None, "tệp không phải UTF-8 / file is not UTF-8",
                                    "trong Excel chọn Lưu thành 'CSV UTF-8' / "
-                                   "in Excel, save as 'CSV UTF-8 (comma delimited)'")])
+                                   "in Excel, save as 'CSV UTF-8 (comma delimited)'")]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         fix = f"dòng tiêu đề phải có các cột / the header must name: {','.join(COLUMNS)}"
@@ -111,7 +111,8 @@ def _header(path: Path) -> tuple[str, ...]:
         return tuple(next(csv.reader(handle), []))
 
 
-def _unit(path: Path, line: int, row: dict[str, str | None], problems: list[Problem]) -> Unit | None:
+def _unit(path: Path, line: int, row: dict[str, str | None],
+          problems: list[Problem]) -> Unit | None:
     def cell(name: str) -> str:
         return (row.get(name) or "").strip()
 
@@ -144,7 +145,8 @@ def _unit(path: Path, line: int, row: dict[str, str | None], problems: list[Prob
             levels.append(Kind(word.upper()))
     if levels and kind is not Kind.TEAM:
         problems.append(Problem(path, line, "chỉ Tổ (TEAM) mới có cột levels / "
-                                "only a TEAM row has levels", "xoá ô levels / clear the levels cell"))
+                                "only a TEAM row has levels",
+                                "xoá ô levels / clear the levels cell"))
     return Unit(code=cell("code").upper(), name=cell("name"), kind=kind, email=email,
                 ward=cell("ward"), levels=tuple(levels), team=cell("team").upper(),
                 note=cell("note"), line=line)

@@ -122,9 +122,10 @@ def load_rules(rules_dir: Path, registry: Registry | None = None) -> Ruleset:
     ids = {t.id for t in topics}
     if reporting.monthly_topic not in ids:
         raise ConfigError([Problem(rules_dir / "reporting.toml", None,
-                                   f"chủ đề không tồn tại / unknown topic '{reporting.monthly_topic}'",
+                                   "chủ đề không tồn tại / unknown topic "
+                                   f"'{reporting.monthly_topic}'",
                                    "dùng một id trong topics.toml / use an id from topics.toml")])
-    return Ruleset(tuple(topics), scoring, senders, reporting)
+    return Ruleset(tuple(topics), scoring or Scoring(), senders, reporting)
 
 
 def _guard(problems: list[Problem], load: Any) -> Any:

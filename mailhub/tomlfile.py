@@ -63,10 +63,11 @@ def load(path: Path) -> tuple[dict[str, Any], Locator]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, "không tìm thấy tệp / file not found",
-                                   "tạo tệp hoặc sửa đường dẫn / create it or fix the path")])
+                                   "tạo tệp hoặc sửa đường dẫn / create it or fix the path")]
+                          ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem(path, None, f"không phải UTF-8 / not UTF-8: {exc}",
-                                   "lưu lại tệp với mã UTF-8 / save the file as UTF-8")])
+                                   "lưu lại tệp với mã UTF-8 / save the file as UTF-8")]) from None
     locator = Locator(path, tuple(text.splitlines()))
     try:
         data = tomllib.loads(text)
@@ -75,5 +76,5 @@ def load(path: Path) -> tuple[dict[str, Any], Locator]:
         line = int(match.group(1)) if match else None
         raise ConfigError([Problem(path, line, f"lỗi cú pháp TOML / TOML syntax error: {exc}",
                                    "sửa dòng này theo cú pháp TOML (chuỗi trong dấu \"...\") / "
-                                   "fix the syntax on this line (strings in \"...\")")])
+                                   "fix the syntax on this line (strings in \"...\")")]) from None
     return data, locator

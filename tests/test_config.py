@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from mailhub.cli import app
@@ -176,5 +177,5 @@ def test_check_config_exit_codes(office: Path) -> None:
 
 
 def test_settings_are_immutable() -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         Settings().hub_domain = "x"  # type: ignore[misc]
