@@ -9,7 +9,7 @@ parse() never raises: what it cannot read it reports in `problems`.
 from __future__ import annotations
 
 import base64
-import email.header
+import binascii
 import email.utils
 import hashlib
 import logging
@@ -29,6 +29,7 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 # Charsets tried, in order, when the declared one is missing or wrong.
 _FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252", "latin-1")
 _SPACES = re.compile(r"\s+")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -72,7 +73,7 @@ def _read(parsed: Any) -> ParsedMessage:
     name, address = sender(msg)
     return ParsedMessage(
         message_id=message_id(msg),
-        subject=header_text(msg.get("Subject")),
+        subject=header_text(raw_header(msg, "Subject")),
         from_name=name,
         from_address=address,
         to=tuple(a for _, a in addresses(msg, "To", "Cc")),
@@ -87,8 +88,9 @@ def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
     try:
         msg = email.message_from_bytes(raw[:1_000_000])
         name, address = sender(msg)
-        return ParsedMessage(message_id(msg), header_text(msg.get("Subject")), name, address,
-                             (), header_date(msg), "", (), (problem,), unreadable=problem)
+        subject = header_text(raw_header(msg, "Subject"))
+        return ParsedMessage(message_id(msg), subject, name, address, (), header_date(msg), "",
+                             (), (problem,), unreadable=problem)
     except Exception as exc:
         return ParsedMessage("", "", "", "", (), None, "", (), (problem,),
                              unreadable=f"{problem}; {type(exc).__name__}: {exc}")
@@ -104,36 +106,72 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode("utf-8", "replace")  # unreachable: latin-1 decodes anything
 
 
-def header_text(value: Any) -> str:
-    """A header as readable text: RFC 2047 decoded, raw 8-bit bytes guessed, NFC, one line."""
-    if value is None:
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """A header's values as stored: 8-bit bytes kept as surrogate escapes, nothing decoded.
+    (Message.get() would already have replaced such bytes with U+FFFD.)"""
+    wanted = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    values = raw_headers(msg, name)
+    return values[0] if values else None
+
+
+def header_text(value: str | None) -> str:
+    """A header as readable text: RFC 2047 decoded, raw 8-bit bytes guessed, mislabelled
+    charsets repaired, NFC, one line."""
+    if not value:
         return ""
-    text = str(value)
+    parts: list[str] = []
+    pending: tuple[str, bytearray] | None = None  # adjacent encoded words of one charset
+    position = 0
+    for word in _ENCODED_WORD.finditer(value):
+        between = value[position:word.start()]
+        if between and not (pending and between.isspace()):  # space between words is folding
+            parts.append(_flush(pending))
+            pending = None
+            parts.append(_raw_text(between))
+        charset = word.group(1).split("*")[0].lower()  # RFC 2231 adds *language
+        data = _decode_word(word.group(2), word.group(3))
+        if pending and pending[0] == charset:
+            pending[1].extend(data)  # a character may be split across two encoded words
+        else:
+            parts.append(_flush(pending))
+            pending = (charset, bytearray(data))
+        position = word.end()
+    parts.append(_flush(pending))
+    parts.append(_raw_text(value[position:]))
+    text = repair(_CONTROL.sub("", "".join(parts)))  # before collapsing spaces: "à" is C3 A0
+    return _SPACES.sub(" ", text).strip()
+
+
+def _flush(pending: tuple[str, bytearray] | None) -> str:
+    return decode_bytes(bytes(pending[1]), pending[0]) if pending else ""
+
+
+def _raw_text(text: str) -> str:
+    return decode_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def _decode_word(encoding: str, payload: str) -> bytes:
+    data = payload.encode("ascii", "surrogateescape")
     try:
-        chunks = email.header.decode_header(text)
-    except Exception:
-        chunks = [(text, None)]
-    parts = []
-    for chunk, charset in chunks:
-        if isinstance(chunk, str):
-            try:  # raw 8-bit header bytes arrive as surrogate escapes
-                chunk = chunk.encode("ascii", "surrogateescape")
-            except UnicodeEncodeError:  # already text
-                parts.append(chunk)
-                continue
-        parts.append(decode_bytes(chunk, charset))
-    joined = _CONTROL.sub("", "".join(parts))
-    return repair(_SPACES.sub(" ", joined).strip())
+        if encoding in "bB":
+            return base64.b64decode(data + b"=" * (-len(data) % 4))
+        return binascii.a2b_qp(data, header=True)
+    except (binascii.Error, ValueError):
+        return data
 
 
 def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     """(display name, lower-case address) pairs of the named headers."""
-    values = [str(v) for n in names for v in (msg.get_all(n) or [])]
+    values = [v for n in names for v in raw_headers(msg, n)]
     try:
         pairs = email.utils.getaddresses(values)
     except Exception:
         return []
-    return [(header_text(n), a.strip().lower()) for n, a in pairs if "@" in a]
+    return [(header_text(n), _raw_text(a).strip().lower()) for n, a in pairs if "@" in a]
 
 
 def sender(msg: Message) -> tuple[str, str]:
@@ -142,7 +180,7 @@ def sender(msg: Message) -> tuple[str, str]:
 
 
 def message_id(msg: Message) -> str:
-    value = str(msg.get("Message-ID") or "").strip()
+    value = _raw_text(raw_header(msg, "Message-ID") or "")
     return _CONTROL.sub("", _SPACES.sub("", value)).strip("<>")[:500]
 
 
@@ -158,11 +196,15 @@ def _body_text(parsed: Any, problems: list[str]) -> str:
     # Control characters (NUL above all) are noise here and no database column takes NUL.
     plain = [p for p in parsed.text_plain if p and p.strip()]
     if plain:
-        return repair(_CONTROL.sub("", "\n".join(plain)))
+        return repair(_clean_lines("\n".join(plain)))
     html = [p for p in parsed.text_html if p and p.strip()]
     if html:
-        return repair(html_to_text(_CONTROL.sub("", "\n".join(html))))
+        return repair(html_to_text(_clean_lines("\n".join(html))))
     return ""
+
+
+def _clean_lines(text: str) -> str:
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class _TextOfHtml(HTMLParser):

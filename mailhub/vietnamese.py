@@ -15,8 +15,17 @@ _MARKS = {cp: None for cp in range(0x0300, 0x0370)}
 _MARKS.update({cp: None for cp in range(0x1DC0, 0x1E00)})
 _DD = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 
-# Letters only TCVN3/VNI/VISCII text decoded as Latin-1 or cp1252 is full of.
-_LEGACY_HINT = re.compile(r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a]")
+# Letters Unicode Vietnamese has and legacy text read as Latin-1 never does (ă đ ĩ ũ ơ ư ạ…ỹ):
+# their presence means the text is already right.
+_UNICODE_VIETNAMESE = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169"
+                                 r"\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]")
+# Latin-1 characters that are not Vietnamese letters: TCVN3/VNI text read as Latin-1 is full of
+# them (B¸o c¸o, veä sinh). Symbols among them are stronger evidence than foreign letters.
+_LEGACY_MARK = re.compile(r"[\u00a1-\u00bf\u00c4-\u00c8\u00cb\u00ce-\u00d2\u00d6-\u00d8"
+                          r"\u00db-\u00dc\u00de-\u00df\u00e4-\u00e8\u00eb\u00ee-\u00f2"
+                          r"\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff]")
+_LEGACY_SYMBOL = re.compile(r"[\u00a1-\u00a8\u00aa\u00ac\u00ad\u00af-\u00b6\u00b8-\u00ba"
+                            r"\u00bc-\u00bf\u00d7\u00f7]")
 # UTF-8 read as Latin-1/cp1252: "Ã¡", "áº", "Ä‘" …
 _UTF8_AS_LATIN = re.compile(r"[\u00c2-\u00c3\u00c4\u00c6\u00e1][\u0080-\u00bf\u0152-\u2122]")
 
@@ -36,9 +45,17 @@ def repair(text: str) -> str:
     from old documents, then normalise to NFC. Text that needs nothing comes back as NFC."""
     if not text.isascii():
         text = _undo_utf8_as_latin(text)
-        if _LEGACY_HINT.search(text):
-            text = _legacy_to_unicode(text)
+        # Line by line: a TCVN3 paragraph pasted into a Unicode message is repaired alone.
+        text = "\n".join(_legacy_to_unicode(line) if _looks_legacy(line) else line
+                         for line in text.split("\n"))
     return nfc(text)
+
+
+def _looks_legacy(text: str) -> bool:
+    """Conservative: short correct names ("Lê Hòa", "Toán") must never be converted."""
+    if _UNICODE_VIETNAMESE.search(text):
+        return False
+    return len(_LEGACY_SYMBOL.findall(text)) >= 2 or len(_LEGACY_MARK.findall(text)) >= 3
 
 
 def _undo_utf8_as_latin(text: str) -> str:
@@ -58,6 +75,7 @@ def _legacy_to_unicode(text: str) -> str:
     import viparse  # imported late: only legacy-looking text pays for it
 
     try:
-        return str(viparse.fix(text))
+        encoding = viparse.detect_text_encoding(text)
+        return str(viparse.fix(text, encoding=encoding)) if encoding else text
     except Exception:  # a repair is best effort; the original is never lost
         return text
