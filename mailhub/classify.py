@@ -15,16 +15,19 @@ from mailhub.vietnamese import fold
 
 BODY_LIMIT = 20_000  # characters of body text read; reports say what they are early
 
-_CAMEL = re.compile(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ])")
 # Reporting period, most explicit first; all run on folded text.
 _YEAR = r"(20\d\d)"
 _PERIOD_WITH_YEAR = (
     re.compile(rf"thang\s*(\d{{1,2}})\s*(?:[/\-.]|nam)\s*{_YEAR}(?!\d)"),
-    re.compile(rf"(?<![a-z0-9])t\s*(\d{{1,2}})\s*[/\-._]\s*{_YEAR}(?!\d)"),
-    re.compile(rf"(?<![\d/.])(\d{{1,2}})\s*[/\-.]\s*{_YEAR}(?![\d/])"),
+    re.compile(rf"(?<![a-z0-9])th?\.?\s*(\d{{1,2}})\s*[/\-._]\s*{_YEAR}(?!\d)"),
+    re.compile(rf"(?<![\d/.\-])(\d{{1,2}})\s*[/\-.]\s*{_YEAR}(?![\d/])"),
 )
+# Year first, as file names write it: 2026.01, 2026-02, 202603.
+_YEAR_FIRST = re.compile(r"(?<![\d/.\-])(20\d\d)(?:[.\-_]?)(0[1-9]|1[0-2])(?![\d/\-]|\.\d)")
 _MONTH_ONLY = re.compile(r"thang\s*(\d{1,2})(?![\d/])")
-_MONTH_ONLY_SHORT = re.compile(r"(?<![a-z0-9])t(\d{1,2})(?![\d/])")
+_MONTH_ONLY_SHORT = re.compile(r"(?<![a-z0-9])th?\.?(\d{1,2})(?![\d/])")
+# "Hà Nội, ngày 03 tháng 01 năm 2026": the date a letter was written, not its period.
+_DATE_BEFORE = re.compile(r"ngay\s*\d{1,2}\s*$")
 
 
 @dataclass
@@ -46,7 +49,7 @@ def classify(ruleset: Ruleset, registry: Registry, unit: Unit | None, message: P
              received_at: datetime) -> Filing:
     """File an accepted message: by its unit, topics, period and team."""
     subject = fold(message.subject)
-    names = fold(" ".join(_CAMEL.sub(" ", a.name) for a in message.attachments))
+    names = fold(" ".join(_file_name_words(a.name) for a in message.attachments))
     body = fold(message.text[:BODY_LIMIT])
     hits: list[Hit] = []
     ranked = rank_topics(ruleset, subject, names, body, hits)
@@ -62,35 +65,79 @@ def classify(ruleset: Ruleset, registry: Registry, unit: Unit | None, message: P
                   any(t is not None and t.urgent for t in topics), hits)
 
 
+def _file_name_words(name: str) -> str:
+    """'BaoCao_CSVC-T10.docx' -> 'Bao Cao CSVC-T10.docx': file names glue their words."""
+    spaced = [" " if c == "_" else c for c in name]
+    for i in range(len(name) - 1, 0, -1):
+        if name[i - 1].islower() and name[i].isupper():
+            spaced.insert(i, " ")
+    return "".join(spaced)
+
+
+@dataclass
+class _Evidence:
+    topic: Topic
+    score: float
+    headline: bool  # named in the subject or a file name
+    found: list[str]
+
+
 def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
                 hits: list[Hit]) -> list[tuple[str, float]]:
-    """Score every topic on folded text; keep the best and its near ties."""
+    """Score every topic on folded text; keep the best and its near ties.
+
+    What the subject or a file name names comes first: clerks say there what they send.
+    The body decides when they say nothing, and a general report (the monthly one)
+    is recognised by its own words or by touching many areas at once."""
     weights = ruleset.scoring
-    scored: list[tuple[float, Topic, list[str]]] = []
+    # The opening of a body says what the mail is; the rest mentions things in passing.
+    cut = body.find(" ", weights.lead_chars)
+    lead, rest = (body, "") if cut < 0 else (body[:cut], body[cut:])
+    fields = (("subject", subject, weights.subject, None),
+              ("attachment", names, weights.attachment, None),
+              ("lead", lead, weights.lead, weights.body_cap),
+              ("body", rest, weights.body, weights.body_cap))
+    evidence = []
     for topic in ruleset.topics:
-        if topic.matcher is None:
-            continue
-        score, found = 0.0, []
-        for where, text, weight, cap in (("subject", subject, weights.subject, None),
-                                         ("attachment", names, weights.attachment, None),
-                                         ("body", body, weights.body, weights.body_cap)):
-            matched = _phrases(topic, text, cap)
+        score, found, seen, headline = 0.0, [], set[str](), False
+        for where, text, weight, cap in fields:
+            matched = {p: w for p, w in _phrases(topic, text, cap).items()
+                       if where in ("subject", "attachment") or p not in seen}
+            seen.update(matched)
             score += weight * sum(matched.values())
             found += [f'{where} "{p}"' for p in matched]
+            headline = headline or (bool(matched) and where in ("subject", "attachment"))
         if score:
-            scored.append((score * topic.weight, topic, found))
-    scored.sort(key=lambda item: -item[0])
-    if not scored:
+            evidence.append(_Evidence(topic, score * topic.weight, headline, found))
+    if not evidence:
         hits.append(Hit("topic", f"topic.{FALLBACK_TOPIC}", Action.NOTE,
                         "Không khớp chủ đề nào", "No topic matched", ""))
         return [(FALLBACK_TOPIC, 0.0)]
-    best = scored[0][0]
-    kept = [s for s in scored if s[0] >= best * weights.near_tie][: weights.max_topics]
-    for score, topic, found in kept:
-        hits.append(Hit("topic", f"topic.{topic.id}", Action.NOTE,
-                        f"Chủ đề {topic.name_vi} (điểm {score:g})",
-                        f"Topic {topic.name_en} (score {score:g})", "; ".join(found)))
-    return [(topic.id, round(score, 3)) for score, topic, _ in kept]
+    ranked = _order(evidence, weights.general_breadth)
+    best = ranked[0].score
+    kept = [ranked[0]] + [e for e in ranked[1:] if e.score >= best * weights.near_tie]
+    for item in kept[: weights.max_topics]:
+        hits.append(Hit("topic", f"topic.{item.topic.id}", Action.NOTE,
+                        f"Chủ đề {item.topic.name_vi} (điểm {item.score:g})",
+                        f"Topic {item.topic.name_en} (score {item.score:g})",
+                        "; ".join(item.found)))
+    return [(e.topic.id, round(e.score, 3)) for e in kept[: weights.max_topics]]
+
+
+def _order(evidence: list[_Evidence], breadth: int) -> list[_Evidence]:
+    by_score = sorted(evidence, key=lambda e: (-e.score, e.topic.general))
+    general = next((e for e in by_score if e.topic.general), None)
+    specific = [e for e in by_score if not e.topic.general]
+    if any(e.headline for e in specific):  # a named area wins over what the body mentions
+        return sorted(by_score, key=lambda e: not (e.headline and not e.topic.general))
+    if general is not None and (general.headline or _broad(specific, breadth)):
+        return [general] + specific
+    return by_score
+
+
+def _broad(specific: list[_Evidence], breadth: int) -> bool:
+    """Many areas of comparable weight (half the best or more) in the body: a general report."""
+    return bool(specific) and sum(e.score >= specific[0].score / 2 for e in specific) >= breadth
 
 
 def _phrases(topic: Topic, text: str, cap: int | None) -> dict[str, float]:
@@ -114,19 +161,27 @@ def reporting_period(subject: str, names: str, body: str,
         for pattern in _PERIOD_WITH_YEAR:
             for match in pattern.finditer(text):
                 month, year = int(match.group(1)), int(match.group(2))
-                if 1 <= month <= 12:
+                if 1 <= month <= 12 and not _is_letter_date(text, match):
                     return _period_hit(f"{year:04d}-{month:02d}", where, match.group(0))
+        if where != "body":
+            for match in _YEAR_FIRST.finditer(text):
+                year, month = int(match.group(1)), int(match.group(2))
+                return _period_hit(f"{year:04d}-{month:02d}", where, match.group(0))
         patterns = (_MONTH_ONLY,) if where == "body" else (_MONTH_ONLY, _MONTH_ONLY_SHORT)
         for pattern in patterns:
             for match in pattern.finditer(text):
                 month = int(match.group(1))
-                if 1 <= month <= 12:
+                if 1 <= month <= 12 and not _is_letter_date(text, match):
                     # A report names a recent month: later than next month means last year.
                     year = reference.year - 1 if month > reference.month + 1 else reference.year
                     return _period_hit(f"{year:04d}-{month:02d}", where, match.group(0))
     period = f"{reference.year:04d}-{reference.month:02d}"
     return period, Hit("period", "period.date_header", Action.NOTE,
                        "Kỳ báo cáo theo ngày gửi thư", "Period from the message date", period)
+
+
+def _is_letter_date(text: str, match: re.Match[str]) -> bool:
+    return bool(_DATE_BEFORE.search(text, max(0, match.start() - 12), match.start()))
 
 
 def _period_hit(period: str, where: str, text: str) -> tuple[str, Hit]:

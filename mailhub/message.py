@@ -193,14 +193,31 @@ def header_date(msg: Message) -> datetime | None:
 
 
 def _body_text(parsed: Any, problems: list[str]) -> str:
-    # Control characters (NUL above all) are noise here and no database column takes NUL.
+    """text/plain, else the visible text of text/html. Control characters (NUL above all)
+    are noise here and no database column takes NUL."""
     plain = [p for p in parsed.text_plain if p and p.strip()]
+    html = [p for p in parsed.text_html if p and p.strip()]
+    if any("\ufffd" in p for p in plain + html):
+        # mail-parser fell back to UTF-8 with replacement: the charset label was wrong.
+        plain, html = _decode_parts(parsed.message, "plain"), _decode_parts(parsed.message, "html")
+        problems.append("body charset label was wrong; decoded by guessing")
     if plain:
         return repair(_clean_lines("\n".join(plain)))
-    html = [p for p in parsed.text_html if p and p.strip()]
     if html:
         return repair(html_to_text(_clean_lines("\n".join(html))))
     return ""
+
+
+def _decode_parts(msg: Message, subtype: str) -> list[str]:
+    """Inline text parts of a subtype, decoded with the declared charset or the usual suspects."""
+    texts = []
+    for part in msg.walk():
+        if (part.get_content_maintype() == "text" and part.get_content_subtype() == subtype
+                and part.get_content_disposition() != "attachment"):
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and data.strip():
+                texts.append(decode_bytes(data, part.get_content_charset()))
+    return texts
 
 
 def _clean_lines(text: str) -> str:

@@ -69,6 +69,7 @@ class Topic:
     specificity: tuple[float, ...]  # per phrase: how much one match of it says
     team: str
     urgent: bool
+    general: bool   # a general report (the monthly one): specific topics in the subject win
     weight: float
     line: int | None
 
@@ -84,10 +85,14 @@ class Topic:
 class Scoring:
     subject: float = 3.0
     attachment: float = 2.0
+    lead: float = 2.0
+    lead_chars: int = 300     # the opening of the body that says what the mail is
     body: float = 1.0
-    body_cap: int = 3         # distinct body phrases counted per topic
+    body_cap: int = 3         # distinct body phrases counted per topic (lead and rest each)
     near_tie: float = 0.75    # runners-up within this share of the best are kept
     max_topics: int = 3
+    general_breadth: int = 3  # areas touched only in the body that make a general report
+    generic_words: tuple[str, ...] = ()  # words every report uses: they add no specificity
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def _strings(loc: tomlfile.Locator, value: Any, key: str, line: int | None,
 
 # topics.toml ----------------------------------------------------------------
 
-_TOPIC_KEYS = ("id", "name", "phrases", "patterns", "team", "urgent", "weight")
+_TOPIC_KEYS = ("id", "name", "phrases", "patterns", "team", "urgent", "general", "weight")
 
 
 def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
@@ -200,9 +205,9 @@ def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
                                         "weight must be a positive number", "weight = 1.0"))
             weight = 1.0
         topics.append(Topic(topic_id, name.vi, name.en, tuple(phrases), matcher, tuple(patterns),
-                            tuple(specificity(p) for p in phrases),
+                            tuple(specificity(p, scoring.generic_words) for p in phrases),
                             str(entry.get("team", "")).upper(), bool(entry.get("urgent", False)),
-                            float(weight), line))
+                            bool(entry.get("general", False)), float(weight), line))
     if FALLBACK_TOPIC not in seen:
         problems.append(loc.problem(None, f"thiếu chủ đề / missing topic '{FALLBACK_TOPIC}'",
                                     "thêm chủ đề cho thư không khớp gì / add the topic for mail "
@@ -210,11 +215,19 @@ def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
     return topics, scoring
 
 
-def specificity(phrase: str) -> float:
+def specificity(phrase: str, generic: tuple[str, ...] = ()) -> float:
     """How much one match of a phrase says: a word counts 1, an abbreviation written in
-    capitals (VSATTP, KĐCL) half its letters; capped so one phrase never decides alone."""
+    capitals (VSATTP, KĐCL) half its letters, generic words ("báo cáo", "công tác") nothing;
+    at least 1, and capped so that one phrase never decides alone."""
     tokens = re.findall(r"\w+", phrase)
-    value = sum(len(t) / 2 if len(t) > 1 and t.isupper() else 1.0 for t in tokens)
+    folded = [fold(t) for t in tokens]
+    keep = [True] * len(tokens)
+    for words in (fold(g).split() for g in generic):
+        for start in range(len(tokens) - len(words) + 1):
+            if folded[start:start + len(words)] == words:
+                keep[start:start + len(words)] = [False] * len(words)
+    value = sum(len(t) / 2 if len(t) > 1 and t.isupper() else 1.0
+                for t, kept in zip(tokens, keep, strict=True) if kept)
     return min(MAX_SPECIFICITY, max(1.0, value))
 
 
@@ -248,8 +261,11 @@ def _scoring(loc: tomlfile.Locator, table: dict[str, Any], problems: list[Proble
     known = tuple(Scoring.__dataclass_fields__)
     line = loc.table("scoring")
     _unknown_keys(loc, table, known, line, "[scoring]", problems)
+    values = {k: v for k, v in table.items() if k in known}
+    if isinstance(values.get("generic_words"), list):
+        values["generic_words"] = tuple(values["generic_words"])
     try:
-        return Scoring(**{k: v for k, v in table.items() if k in known})
+        return Scoring(**values)
     except TypeError as exc:
         problems.append(loc.problem(line, f"[scoring] sai / invalid: {exc}", "xem chú thích / "
                                     "see the comments in topics.toml"))
