@@ -36,16 +36,27 @@ import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from html import escape
 from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from mailhub import models, pipeline
+from mailhub.config import Settings
+from mailhub.hub import Hub, open_hub
 
 ROOT = Path(__file__).resolve().parents[1]
 KIB = 1024
@@ -158,6 +169,9 @@ class Sender:
     short: str  # "TH Định Công"
 
 
+OFFICE_SENDER = Sender(OFFICE, "pgd-hoangmai@hanoiedu.vn", "PGD", OFFICE)
+
+
 @dataclass(frozen=True)
 class Sample:
     raw: bytes
@@ -190,7 +204,6 @@ def _short(name: str) -> str:
 
 
 def _ascii(text: str) -> str:
-    import unicodedata
     folded = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return re.sub(r"[^A-Za-z0-9]+", "", "".join(c for c in folded if c.isascii()))
 
@@ -203,9 +216,14 @@ def gmail_of(rng: random.Random, school: Sender) -> Sender:
     return Sender(school.name, f"{local}@gmail.com", school.kind, school.short)
 
 
-def report_text(rng: random.Random, school: Sender, team: Sender, subject: str,
-                size: int) -> list[str]:
-    """Paragraphs of a report of about `size` UTF-8 bytes."""
+def report_text(rng: random.Random, school: Sender, team: Sender,
+                subject: str) -> Callable[[int], list[str]]:
+    """A writer of the paragraphs of a report of about `size` UTF-8 bytes."""
+    return lambda size: _report(rng, school, team, subject, size)
+
+
+def _report(rng: random.Random, school: Sender, team: Sender, subject: str,
+            size: int) -> list[str]:
     paragraphs = [f"Kính gửi: {team.name} - {OFFICE}",
                   f"{school.name} xin gửi {subject[:1].lower()}{subject[1:]} như sau:"]
     used = sum(len(p.encode()) for p in paragraphs)
@@ -236,15 +254,9 @@ def _section(rng: random.Random) -> str:
 
 
 def to_html(paragraphs: Sequence[str]) -> str:
-    from html import escape
     body = "".join("<p>" + "<br>".join(escape(line) for line in p.splitlines()) + "</p>\n"
                    for p in paragraphs)
     return f'<html><head><meta charset="utf-8"></head><body>\n{body}</body></html>\n'
-
-
-def encoded_factor(cte: str) -> float:
-    """Rough encoded size per UTF-8 byte of Vietnamese text."""
-    return 1.37 if cte == "base64" else 1.9
 
 
 def make_message(rng: random.Random, index: int, schools: Sequence[Sender],
@@ -253,38 +265,59 @@ def make_message(rng: random.Random, index: int, schools: Sequence[Sender],
     school = rng.choice(schools)
     gmail = rng.random() < GMAIL_SHARE
     sender = gmail_of(rng, school) if gmail else school
-    team = teams.get(school.kind) or Sender(OFFICE, "pgd-hoangmai@hanoiedu.vn", "PGD", OFFICE)
+    team = teams.get(school.kind, OFFICE_SENDER)
     sent = FIRST_DAY + timedelta(seconds=rng.randrange(int((LAST_DAY - FIRST_DAY).total_seconds())))
-    month_of = sent - timedelta(days=rng.choice((0, 0, 20)))
-    fields = {"m": month_of.month, "y": month_of.year, "school": school.name,
-              "short": school.short, "ascii": _ascii(school.short),
-              "sy": f"{FIRST_DAY.year}-{FIRST_DAY.year + 1}"}
+    fields = _fields(school, sent - timedelta(days=rng.choice((0, 0, 20))))
     subject = rng.choice(SUBJECTS).format(**fields)
-
+    msg = _headers(rng, index, sender, team, sent, subject)
     target = rng.randint(MIN_SIZE + 2 * KIB, MAX_SIZE - 4 * KIB)
     n_attachments = rng.choice((1, 1, 2)) if rng.random() < ATTACHMENT_SHARE else 0
-    cte = "quoted-printable" if rng.random() < QP_SHARE else "base64"
-    html = rng.random() < HTML_SHARE
     text_budget = min(target, rng.randint(2 * KIB, 16 * KIB)) if n_attachments else target
-    text_bytes = int(text_budget / encoded_factor(cte) / (2.2 if html else 1.0))
-    paragraphs = report_text(rng, school, team, subject, max(text_bytes, 600))
+    _add_text(rng, msg, report_text(rng, school, team, subject), text_budget)
+    _attach(rng, msg, n_attachments, target - len(_serialize(rng, msg)), fields)
+    return Sample(_serialize(rng, msg), n_attachments, gmail)
 
+
+def _serialize(rng: random.Random, msg: EmailMessage) -> bytes:
+    """The message's bytes, with seeded MIME boundaries (the stdlib's are not)."""
+    for part in msg.walk():
+        if part.is_multipart() and part.get_boundary() is None:
+            part.set_boundary(f"{'=' * 15}{rng.getrandbits(63):019d}==")
+    return msg.as_bytes()
+
+
+def _fields(school: Sender, month_of: datetime) -> dict[str, object]:
+    """What subject and file-name templates may use."""
+    return {"m": month_of.month, "y": month_of.year, "school": school.name,
+            "short": school.short, "ascii": _ascii(school.short),
+            "sy": f"{FIRST_DAY.year}-{FIRST_DAY.year + 1}"}
+
+
+def _headers(rng: random.Random, index: int, sender: Sender, team: Sender, sent: datetime,
+             subject: str) -> EmailMessage:
     msg = EmailMessage()
     msg["Message-ID"] = (f"<{sent:%Y%m%d%H%M%S}.{index:06d}.{rng.getrandbits(32):08x}"
-                         f"@{sender.address.split('@')[1]}>")
+                         f"@{sender.address.replace('@', '.')}>")
     msg["Date"] = format_datetime(sent)
     msg["From"] = Address(sender.name, addr_spec=sender.address)
     msg["To"] = Address(team.name, addr_spec=team.address)
     if rng.random() < 0.1:
-        msg["Cc"] = Address(OFFICE, addr_spec="pgd-hoangmai@hanoiedu.vn")
+        msg["Cc"] = Address(OFFICE_SENDER.name, addr_spec=OFFICE_SENDER.address)
     msg["Subject"] = subject
-    text = "\n\n".join(paragraphs) + "\n"
-    msg.set_content(text, charset="utf-8", cte=cte)
+    return msg
+
+
+def _add_text(rng: random.Random, msg: EmailMessage, report: Callable[[int], list[str]],
+              budget: int) -> None:
+    """A text/plain body (and sometimes its text/html twin) of about `budget` encoded bytes,
+    base64 or quoted-printable."""
+    cte = "quoted-printable" if rng.random() < QP_SHARE else "base64"
+    html = rng.random() < HTML_SHARE
+    per_byte = (1.37 if cte == "base64" else 1.9) * (2.2 if html else 1.0)
+    paragraphs = report(max(int(budget / per_byte), 600))
+    msg.set_content("\n\n".join(paragraphs) + "\n", charset="utf-8", cte=cte)
     if html:
         msg.add_alternative(to_html(paragraphs), subtype="html", charset="utf-8", cte=cte)
-    body_size = len(msg.as_bytes())
-    _attach(rng, msg, n_attachments, target - body_size, fields)
-    return Sample(msg.as_bytes(), n_attachments, gmail)
 
 
 def _attach(rng: random.Random, msg: EmailMessage, count: int, budget: int,
@@ -332,44 +365,37 @@ def baseline_block(samples: Sequence[Sample], start: int, folder: Path) -> float
     return time.perf_counter() - began
 
 
-def mailhub_block(hub: object, samples: Sequence[Sample], start: int,
+def mailhub_block(hub: Hub, samples: Sequence[Sample], start: int,
                   profiler: cProfile.Profile | None) -> float:
     """receive() + file() each message, as a door does."""
-    from mailhub import pipeline
-
-    envelope = pipeline.Envelope
     began = time.perf_counter()
     if profiler is not None:
         profiler.enable()
     for offset, sample in enumerate(samples):
-        receipt = pipeline.receive(hub, sample.raw,  # type: ignore[arg-type]
-                                   envelope(door="ingest", source=f"bench/{start + offset}"))
-        pipeline.file(hub, receipt.id)  # type: ignore[arg-type]
+        envelope = pipeline.Envelope(door="ingest", source=f"bench/{start + offset}")
+        receipt = pipeline.receive(hub, sample.raw, envelope)
+        pipeline.file(hub, receipt.id)
     if profiler is not None:
         profiler.disable()
     return time.perf_counter() - began
 
 
-def open_bench_hub(state_dir: Path, database_url: str) -> object:
-    from mailhub.config import Settings
-    from mailhub.hub import open_hub
-
-    settings = Settings(state_dir=state_dir, database_url=database_url,
-                        registry=ROOT / "data" / "units.csv", rules_dir=ROOT / "rules")
+def open_bench_hub(state_dir: Path, database_url: str) -> Hub:
+    # model_validate == Settings(...): mypy misses defaults given to Field() positionally.
+    settings = Settings.model_validate({
+        "state_dir": state_dir, "database_url": database_url,
+        "registry": ROOT / "data" / "units.csv", "rules_dir": ROOT / "rules"})
     hub = open_hub(settings)
     if message_states(hub):
-        raise SystemExit(f"the database {hub.engine.url!r} already holds messages; "
+        url = hub.engine.url.render_as_string(hide_password=True)
+        hub.engine.dispose()
+        raise SystemExit(f"the database {url} already holds messages; "
                          "the benchmark needs an empty one")
     return hub
 
 
-def message_states(hub: object) -> dict[str, int]:
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from mailhub import models
-
-    with Session(hub.engine) as session:  # type: ignore[attr-defined]
+def message_states(hub: Hub) -> dict[str, int]:
+    with Session(hub.engine) as session:
         rows = session.exec(select(models.Message.state, func.count())
                             .group_by(models.Message.state)).all()
     return {state: count for state, count in rows}
@@ -397,7 +423,7 @@ def run(samples: Sequence[Sample], work: Path, database_url: str, block: int,
             mine.messages += len(chunk)
         states = message_states(hub)
     finally:
-        hub.engine.dispose()  # type: ignore[attr-defined]
+        hub.engine.dispose()
     return base, mine, states
 
 
@@ -424,14 +450,24 @@ def describe(samples: Sequence[Sample]) -> str:
 
 
 def print_profile(profiler: cProfile.Profile, path: Path, top: int = 15) -> None:
-    import mailhub
-
     profiler.dump_stats(path)
     print(f"profile of the mailhub loop written to {path}; top {top} mailhub functions "
           "by cumulative time:")
     stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.sort_stats("cumulative").print_stats(re.escape(str(Path(mailhub.__file__).parent)),
+    stats.sort_stats("cumulative").print_stats(re.escape(str(Path(models.__file__).parent)),
                                                top)
+
+
+def revision() -> str:
+    """The checkout's commit, '+' when it has changes: figures belong to a revision."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "mailhub"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -460,7 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
     samples = generate(args.count, args.seed, ROOT / "data" / "units.csv")
-    print(f"generated in {time.perf_counter() - began:.1f} s (not timed); {describe(samples)}")
+    print(f"generated in {time.perf_counter() - began:.1f} s (not timed); {describe(samples)}",
+          flush=True)
     work = Path(tempfile.mkdtemp(prefix="mailhub-bench-", dir=args.tmp))
     profiler = cProfile.Profile() if args.profile else None
     try:
@@ -470,9 +507,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"python {platform.python_version()}, temp dir {work}, database "
-          f"{args.database_url.split('@')[-1] if args.database_url else 'SQLite (WAL)'}, "
-          f"block {args.block or 'all'}")
+    database = (make_url(args.database_url).render_as_string(hide_password=True)
+                if args.database_url else "SQLite (WAL) in the temp state dir")
+    print(f"mailhub {revision()}, python {platform.python_version()}, temp dir {work.parent}, "
+          f"database {database}, block {args.block or 'all'}")
     print("states: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
     problems = verify(states, len(samples))
     mib = sum(len(s.raw) for s in samples) / 2**20

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from mailhub.message import ParsedMessage
 from mailhub.registry import Kind, Registry, Unit
-from mailhub.rules import FALLBACK_TOPIC, Ruleset, Topic
+from mailhub.rules import FALLBACK_TOPIC, PATTERN_SPECIFICITY, Ruleset, Topic, words_of
 from mailhub.verdict import Action, Hit
 from mailhub.vietnamese import fold
 
@@ -97,11 +97,13 @@ def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
               ("attachment", names, weights.attachment, None),
               ("lead", lead, weights.lead, weights.body_cap),
               ("body", rest, weights.body, weights.body_cap))
+    found_in = [(where, weight, find_phrases(ruleset, text, cap))
+                for where, text, weight, cap in fields]
     evidence = []
-    for topic in ruleset.topics:
+    for t, topic in enumerate(ruleset.topics):
         score, found, seen, headline = 0.0, [], set[str](), False
-        for where, text, weight, cap in fields:
-            matched = {p: w for p, w in _phrases(topic, text, cap).items()
+        for where, weight, per_topic in found_in:
+            matched = {p: w for p, w in per_topic.get(t, {}).items()
                        if where in ("subject", "attachment") or p not in seen}
             seen.update(matched)
             score += weight * sum(matched.values())
@@ -140,16 +142,34 @@ def _broad(specific: list[_Evidence], breadth: int) -> bool:
     return bool(specific) and sum(e.score >= specific[0].score / 2 for e in specific) >= breadth
 
 
-def _phrases(topic: Topic, text: str, cap: int | None) -> dict[str, float]:
-    """Distinct phrases of a topic found in text, each with its specificity."""
-    if not text or topic.matcher is None:
-        return {}
-    found: dict[str, float] = {}
-    for match in topic.matcher.finditer(text):
-        if match.lastgroup:
-            found[topic.label(match.lastgroup)] = topic.weight_of(match.lastgroup)
-            if cap is not None and len(found) >= cap:
-                break
+def find_phrases(ruleset: Ruleset, text: str,
+                 cap: int | None) -> dict[int, dict[str, float]]:
+    """Per topic (by position), the distinct phrases and patterns found in folded text,
+    each with its specificity. Within a topic matches do not overlap and the longest
+    phrase at a position wins; `cap` bounds the distinct phrases counted per topic."""
+    found: dict[int, dict[str, float]] = {}
+    if not text:
+        return found
+
+    def add(topic: int, label: str, weight: float) -> None:
+        mine = found.setdefault(topic, {})
+        if cap is None or len(mine) < cap or label in mine:
+            mine[label] = weight
+
+    words = words_of(text)
+    free_from = [0] * len(ruleset.topics)  # first word each topic may match again
+    for start, word in enumerate(words):
+        for phrase, topic, index in ruleset.phrase_index.by_first.get(word, ()):
+            end = start + len(phrase)
+            if free_from[topic] <= start and tuple(words[start:end]) == phrase:
+                free_from[topic] = end
+                owner = ruleset.topics[topic]
+                add(topic, owner.phrases[index], owner.specificity[index])
+    for t, owner in enumerate(ruleset.topics):
+        if owner.matcher is not None:
+            for match in owner.matcher.finditer(text):
+                if match.lastgroup:
+                    add(t, owner.patterns[int(match.lastgroup[1:])], PATTERN_SPECIFICITY)
     return found
 
 

@@ -19,6 +19,7 @@ from mailhub.verdict import Action
 from mailhub.vietnamese import fold, nfc
 
 FALLBACK_TOPIC = "chua-phan-loai"
+_WORD = re.compile(r"[a-z0-9/&]+")
 PATTERN_SPECIFICITY = 2.0
 MAX_SPECIFICITY = 4.0
 _TOPIC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -64,8 +65,9 @@ class Topic:
     name_vi: str
     name_en: str
     phrases: tuple[str, ...]      # as written, for reasons shown to people
-    matcher: re.Pattern[str] | None  # over folded text; group "p<i>" is phrase i, "r<j>" pattern j
+    words: tuple[tuple[str, ...], ...]  # each phrase as folded words, what matching compares
     patterns: tuple[str, ...]
+    matcher: re.Pattern[str] | None  # the patterns over folded text; group "r<j>" is pattern j
     specificity: tuple[float, ...]  # per phrase: how much one match of it says
     team: str
     urgent: bool
@@ -73,12 +75,28 @@ class Topic:
     weight: float
     line: int | None
 
-    def label(self, group: str) -> str:
-        index = int(group[1:])
-        return self.phrases[index] if group[0] == "p" else self.patterns[index]
 
-    def weight_of(self, group: str) -> float:
-        return self.specificity[int(group[1:])] if group[0] == "p" else PATTERN_SPECIFICITY
+def words_of(folded: str) -> list[str]:
+    """The words matching compares: runs of letters, digits, '/' and '&' of folded text."""
+    return _WORD.findall(folded)
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Every topic's phrases by their first word, longest first: a text is matched by one
+    pass over its words, however many topics and phrases there are."""
+
+    by_first: dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]  # word -> (words, topic, i)
+
+    @classmethod
+    def build(cls, topics: list[Topic]) -> PhraseIndex:
+        table: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
+        for t, topic in enumerate(topics):
+            for i, words in enumerate(topic.words):
+                if words:
+                    table.setdefault(words[0], []).append((words, t, i))
+        return cls({first: tuple(sorted(entries, key=lambda e: -len(e[0])))
+                    for first, entries in table.items()})
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,7 @@ class Reporting:
 @dataclass(frozen=True)
 class Ruleset:
     topics: tuple[Topic, ...]
+    phrase_index: PhraseIndex
     scoring: Scoring
     senders: SenderPolicy
     reporting: Reporting
@@ -130,7 +149,8 @@ def load_rules(rules_dir: Path, registry: Registry | None = None) -> Ruleset:
                                    "chủ đề không tồn tại / unknown topic "
                                    f"'{reporting.monthly_topic}'",
                                    "dùng một id trong topics.toml / use an id from topics.toml")])
-    return Ruleset(tuple(topics), scoring or Scoring(), senders, reporting)
+    return Ruleset(tuple(topics), PhraseIndex.build(topics), scoring or Scoring(), senders,
+                   reporting)
 
 
 def _guard(problems: list[Problem], load: Any) -> Any:
@@ -198,14 +218,15 @@ def _topics(path: Path, problems: list[Problem]) -> tuple[list[Topic], Scoring]:
         phrases = [nfc(p) for p in _strings(loc, entry.get("phrases", []), "phrases", line,
                                            problems)]
         patterns = _strings(loc, entry.get("patterns", []), "patterns", line, problems)
-        matcher = _matcher(loc, topic_id, phrases, patterns, line, problems)
+        matcher = _matcher(loc, topic_id, patterns, line, problems)
         weight = entry.get("weight", 1.0)
         if not isinstance(weight, (int, float)) or weight <= 0:
             problems.append(loc.problem(loc.key("weight", line), "weight phải là số dương / "
                                         "weight must be a positive number", "weight = 1.0"))
             weight = 1.0
-        topics.append(Topic(topic_id, name.vi, name.en, tuple(phrases), matcher, tuple(patterns),
-                            tuple(specificity(p, scoring.generic_words) for p in phrases),
+        topics.append(Topic(topic_id, name.vi, name.en, tuple(phrases),
+                            tuple(tuple(words_of(fold(p))) for p in phrases), tuple(patterns),
+                            matcher, tuple(specificity(p, scoring.generic_words) for p in phrases),
                             str(entry.get("team", "")).upper(), bool(entry.get("urgent", False)),
                             bool(entry.get("general", False)), float(weight), line))
     if FALLBACK_TOPIC not in seen:
@@ -231,11 +252,9 @@ def specificity(phrase: str, generic: tuple[str, ...] = ()) -> float:
     return min(MAX_SPECIFICITY, max(1.0, value))
 
 
-def _matcher(loc: tomlfile.Locator, topic_id: str, phrases: list[str], patterns: list[str],
+def _matcher(loc: tomlfile.Locator, topic_id: str, patterns: list[str],
              line: int | None, problems: list[Problem]) -> re.Pattern[str] | None:
-    # Longest phrases first: at one position the regex takes the first alternative that fits.
-    order = sorted(range(len(phrases)), key=lambda i: -len(fold(phrases[i])))
-    parts = [rf"(?P<p{i}>{_phrase_regex(phrases[i])})" for i in order]
+    parts = []
     for j, pattern in enumerate(patterns):
         try:
             re.compile(pattern)
@@ -248,13 +267,6 @@ def _matcher(loc: tomlfile.Locator, topic_id: str, phrases: list[str], patterns:
             continue
         parts.append(f"(?P<r{j}>{pattern})")
     return re.compile("|".join(parts)) if parts else None
-
-
-def _phrase_regex(phrase: str) -> str:
-    # Whole words of folded text; any run of spaces or punctuation between words.
-    words = re.findall(r"[a-z0-9/&]+", fold(phrase))
-    body = r"[\s_.,:;()\-]*".join(re.escape(w) for w in words)
-    return rf"(?<![a-z0-9]){body}(?![a-z0-9])"
 
 
 def _scoring(loc: tomlfile.Locator, table: dict[str, Any], problems: list[Problem]) -> Scoring:
