@@ -1,6 +1,7 @@
 """Content-addressed store of the raw bytes of every message, kept unchanged.
 
-A message lives at archive/ab/cd/<sha256>.eml. It is written to a temporary
+A message lives at archive/ab/<sha256>.eml (256 folders: a year of a district's
+mail is a few hundred files per folder). It is written to a temporary
 file, fsync'd, renamed into place and its folder fsync'd before anyone is told
 it is stored, so a crash leaves either the whole file or nothing.
 """
@@ -19,9 +20,10 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
+        self._made: set[Path] = set()  # folders known to exist durably
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.eml"
+        return self.root / sha256[:2] / f"{sha256}.eml"
 
     def store(self, raw: bytes) -> tuple[str, bool]:
         """Store bytes durably; returns (sha256, newly_written). Same bytes, same file."""
@@ -54,12 +56,16 @@ class Archive:
             raise ArchiveError(f"message {sha256} is missing from {self.root}: {exc}") from exc
 
     def _ensure_dir(self, path: Path) -> None:
+        if path in self._made:
+            return
         if path.is_dir():
+            self._made.add(path)
             return
         missing = [p for p in (path, *path.parents) if not p.exists()]
         path.mkdir(parents=True, exist_ok=True)
         for created in reversed(missing):  # make each new folder's name durable too
             _fsync_dir(created.parent)
+        self._made.add(path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -13,7 +13,7 @@ from mailhub.rules import FALLBACK_TOPIC, PATTERN_SPECIFICITY, Ruleset, Topic, w
 from mailhub.verdict import Action, Hit
 from mailhub.vietnamese import fold
 
-BODY_LIMIT = 20_000  # characters of body text read; reports say what they are early
+BODY_LIMIT = 5_000  # characters of body text read; reports say what they are early
 
 # Reporting period, most explicit first; all run on folded text.
 _YEAR = r"(20\d\d)"
@@ -145,31 +145,34 @@ def _broad(specific: list[_Evidence], breadth: int) -> bool:
 def find_phrases(ruleset: Ruleset, text: str,
                  cap: int | None) -> dict[int, dict[str, float]]:
     """Per topic (by position), the distinct phrases and patterns found in folded text,
-    each with its specificity. Within a topic matches do not overlap and the longest
-    phrase at a position wins; `cap` bounds the distinct phrases counted per topic."""
+    each with its specificity. A phrase inside a longer phrase of the same topic that
+    matched does not count again; `cap` keeps the most specific ones."""
     found: dict[int, dict[str, float]] = {}
     if not text:
         return found
-
-    def add(topic: int, label: str, weight: float) -> None:
-        mine = found.setdefault(topic, {})
-        if cap is None or len(mine) < cap or label in mine:
-            mine[label] = weight
-
     words = words_of(text)
-    free_from = [0] * len(ruleset.topics)  # first word each topic may match again
-    for start, word in enumerate(words):
-        for phrase, topic, index in ruleset.phrase_index.by_first.get(word, ()):
-            end = start + len(phrase)
-            if free_from[topic] <= start and tuple(words[start:end]) == phrase:
-                free_from[topic] = end
-                owner = ruleset.topics[topic]
-                add(topic, owner.phrases[index], owner.specificity[index])
+    joined = f" {' '.join(words)} "
+    index = ruleset.phrase_index
+    matched: dict[int, list[tuple[str, int]]] = {}
+    for key in set(zip(words, words[1:], strict=False)) & index.by_pair.keys():
+        for spaced, topic, i in index.by_pair[key]:
+            if spaced.count(" ") <= 3 or spaced in joined:
+                matched.setdefault(topic, []).append((spaced, i))
+    for word in set(words) & index.by_word.keys():
+        for spaced, topic, i in index.by_word[word]:
+            matched.setdefault(topic, []).append((spaced, i))
+    for topic, phrases in matched.items():
+        owner, kept = ruleset.topics[topic], list[tuple[str, int]]()
+        for spaced, i in sorted(phrases, key=lambda p: -len(p[0])):
+            if not any(spaced in longer for longer, _ in kept):
+                kept.append((spaced, i))
+        best = sorted(kept, key=lambda p: -owner.specificity[p[1]])[:cap]
+        found[topic] = {owner.phrases[i]: owner.specificity[i] for _, i in best}
     for t, owner in enumerate(ruleset.topics):
-        if owner.matcher is not None:
-            for match in owner.matcher.finditer(text):
-                if match.lastgroup:
-                    add(t, owner.patterns[int(match.lastgroup[1:])], PATTERN_SPECIFICITY)
+        for matcher in owner.matchers:
+            mine = found.get(t, {})
+            if (cap is None or len(mine) < cap) and matcher.found_in(text):
+                found.setdefault(t, {})[matcher.label] = PATTERN_SPECIFICITY
     return found
 
 

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import func
+from sqlalchemy import Connection, RowMapping, Table, func, insert, update
+from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants models
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from mailhub import models
 from mailhub.classify import Filing, classify
@@ -71,48 +72,45 @@ class Outcome:
 def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
     """Archive the bytes (fsync'd) and commit the row; the same bytes twice are a duplicate."""
     sha256, _ = hub.archive.store(raw)
-    with Session(hub.engine) as session:
-        existing = _by_sha(session, sha256)
-        if existing is not None:
-            return Receipt(existing, sha256, True)
-        row = models.Message(
-            sha256=sha256, message_id=_header_message_id(raw), door=envelope.door,
-            source=envelope.source, envelope_from=envelope.mail_from.lower(),
-            envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
-            received_at=envelope.received_at or hub.clock(), state=State.RECEIVED)
-        session.add(row)
-        try:
-            session.commit()
-        except IntegrityError:  # the same bytes arrived through another door just now
-            session.rollback()
-            existing = _by_sha(session, sha256)
-            if existing is None:
-                raise
-            return Receipt(existing, sha256, True)
-        assert row.id is not None
-        return Receipt(row.id, sha256, False)
+    row = dict(sha256=sha256, message_id=_header_message_id(raw), door=envelope.door,
+               source=envelope.source, envelope_from=envelope.mail_from.lower(),
+               envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
+               received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+    try:
+        with hub.engine.begin() as db:
+            existing = _by_sha(db, sha256)
+            if existing is not None:
+                return Receipt(existing, sha256, True)
+            new = db.execute(insert(MESSAGE).values(row).returning(MESSAGE.c.id)).scalar_one()
+            return Receipt(new, sha256, False)
+    except IntegrityError:  # the same bytes arrived through another door just now
+        with hub.engine.connect() as db:
+            existing = _by_sha(db, sha256)
+        if existing is None:
+            raise
+        return Receipt(existing, sha256, True)
 
 
 def file(hub: Hub, message: int) -> Outcome:
     """Decide and record what a received message is. Filing a message twice does nothing."""
+    try:
+        with hub.engine.begin() as db:
+            row = db.execute(select_rows(MESSAGE).where(MESSAGE.c.id == message)).mappings().first()
+            if row is None:
+                raise KeyError(f"no message {message}")
+            if row["state"] == State.RECEIVED:
+                return _decide(hub, db, row)
+    except KeyError:
+        raise
+    except Exception as exc:  # one bad message never stops the loop
+        log.exception("filing message %s failed", message)
+        with hub.engine.begin() as db:
+            db.execute(update(MESSAGE).where(MESSAGE.c.id == message).values(
+                state=State.ERROR.value, state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
     with Session(hub.engine) as session:
-        row = session.get(models.Message, message)
-        if row is None:
-            raise KeyError(f"no message {message}")
-        if row.state != State.RECEIVED:
-            return outcome_of(session, row)
-        try:
-            _decide(hub, session, row)
-            session.commit()
-        except Exception as exc:  # one bad message never stops the loop
-            session.rollback()
-            log.exception("filing message %s failed", message)
-            row = session.get(models.Message, message)
-            assert row is not None
-            row.state, row.state_reason = State.ERROR, f"{type(exc).__name__}: {exc}"[:2000]
-            session.add(row)
-            session.commit()
-        return outcome_of(session, row)
+        stored = session.get(models.Message, message)
+        assert stored is not None
+        return outcome_of(session, stored)
 
 
 def ingest(hub: Hub, raw: bytes, envelope: Envelope) -> Outcome:
@@ -141,19 +139,17 @@ def duplicate_outcome(hub: Hub, receipt: Receipt, source: str) -> Outcome:
                    subject=earlier.subject, sender=earlier.sender)
 
 
-def _decide(hub: Hub, session: Session, row: models.Message) -> None:
-    parsed = parse(hub.archive.read(row.sha256))
-    received_at = _utc(row.received_at)
-    row.message_id = parsed.message_id or row.message_id
-    row.from_address, row.from_name = parsed.from_address, parsed.from_name
-    row.subject, row.body_text = parsed.subject, parsed.text
-    row.sent_at = parsed.date.astimezone(UTC) if parsed.date else None
-    row.filed_at = hub.clock()
+def _decide(hub: Hub, db: Connection, row: RowMapping) -> Outcome:
+    parsed = parse(hub.archive.read(row["sha256"]))
+    changes: dict[str, object] = dict(
+        message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
+        from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
+        sent_at=parsed.date.astimezone(UTC) if parsed.date else None, filed_at=hub.clock())
     hits: list[Hit] = []
-    earlier = _same_message_id(session, row)
     filing: Filing | None = None
+    earlier = _same_message_id(db, row["id"], str(changes["message_id"]), parsed.from_address)
     if earlier is not None:
-        row.state, row.duplicate_of = State.DUPLICATE, earlier
+        changes.update(state=State.DUPLICATE.value, duplicate_of=earlier)
         hits.append(Hit("dedupe", "dedupe.message_id", Action.NOTE,
                         "Thư này đã được nhận (cùng Message-ID và người gửi)",
                         "Already received (same Message-ID and sender)", f"message #{earlier}"))
@@ -162,37 +158,56 @@ def _decide(hub: Hub, session: Session, row: models.Message) -> None:
             hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
                             "The message has format defects", "; ".join(parsed.problems)[:1000]))
         today = hub.clock().astimezone(hub.settings.zone).date()
-        facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row.envelope_from,
-                       parsed.unreadable, today)
+        facts = gather(hub.rules.senders, hub.registry, parsed.from_address,
+                       row["envelope_from"], parsed.unreadable, today)
         verdict, unit = decide(hub.rules.senders, facts)
         hits += verdict.hits
-        row.state = verdict.state
+        changes["state"] = verdict.state.value
         if verdict.action is Action.ACCEPT:
             filing = classify(hub.rules, hub.registry, unit, parsed,
-                              received_at.astimezone(hub.settings.zone))
+                              _utc(row["received_at"]).astimezone(hub.settings.zone))
             hits += filing.hits
-    _save(session, row, parsed, hits, filing)
-
-
-def _save(session: Session, row: models.Message, parsed: ParsedMessage, hits: list[Hit],
-          filing: Filing | None) -> None:
-    assert row.id is not None
-    session.add(row)
-    for position, part in enumerate(parsed.attachments):
-        session.add(models.Attachment(message=row.id, position=position, name=part.name,
-                                      content_type=part.content_type[:255], size=part.size,
-                                      sha256=part.sha256))
-    for position, hit in enumerate(hits):
-        session.add(models.RuleHit(message=row.id, position=position, chain=hit.chain,
-                                   rule=hit.rule[:200], action=hit.action.value,
-                                   reason_vi=hit.reason_vi, reason_en=hit.reason_en,
-                                   detail=hit.detail))
+    _save(db, row["id"], changes, parsed, hits, filing)
+    outcome = Outcome(row["id"], row["source"], str(changes["message_id"]),
+                      str(changes["state"]), row["sha256"], [str(h) for h in hits],
+                      subject=parsed.subject, sender=parsed.from_address)
     if filing is not None:
-        session.add(models.Filing(message=row.id, unit=filing.unit.code if filing.unit else None,
-                                  level=filing.level, period=filing.period, team=filing.team,
-                                  urgent=filing.urgent))
-        for rank, (topic, score) in enumerate(filing.topics):
-            session.add(models.FilingTopic(message=row.id, rank=rank, topic=topic, score=score))
+        outcome.unit = filing.unit.code if filing.unit else None
+        outcome.level, outcome.period = filing.level, filing.period
+        outcome.topics = filing.topic_ids
+        outcome.team, outcome.urgent = filing.team, filing.urgent
+    return outcome
+
+
+def _save(db: Connection, message: int, changes: dict[str, object], parsed: ParsedMessage,
+          hits: list[Hit], filing: Filing | None) -> None:
+    """One statement per table, in the caller's transaction. The state changes only from
+    'received', so two workers filing the same message cannot both record it."""
+    moved = db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
+                                             MESSAGE.c.state == State.RECEIVED.value)
+                       .values(changes))
+    if moved.rowcount != 1:
+        raise RuntimeError(f"message {message} was filed by another worker meanwhile")
+    rows: list[tuple[Table, list[dict[str, object]]]] = [
+        (_table(models.Attachment), [
+            dict(message=message, position=i, name=part.name,
+                 content_type=part.content_type[:255], size=part.size, sha256=part.sha256)
+            for i, part in enumerate(parsed.attachments)]),
+        (_table(models.RuleHit), [
+            dict(message=message, position=i, chain=hit.chain, rule=hit.rule[:200],
+                 action=hit.action.value, reason_vi=hit.reason_vi, reason_en=hit.reason_en,
+                 detail=hit.detail)
+            for i, hit in enumerate(hits)])]
+    if filing is not None:
+        rows.append((_table(models.Filing), [dict(
+            message=message, period=filing.period, unit=filing.unit.code if filing.unit else None,
+            level=filing.level, team=filing.team, urgent=filing.urgent)]))
+        rows.append((_table(models.FilingTopic), [
+            dict(message=message, rank=rank, topic=topic, score=score)
+            for rank, (topic, score) in enumerate(filing.topics)]))
+    for table, values in rows:
+        if values:
+            db.execute(insert(table), values)
 
 
 def outcome_of(session: Session, row: models.Message) -> Outcome:
@@ -218,25 +233,37 @@ def _reason(hit: models.RuleHit) -> str:
     return f"{hit.rule}: {hit.detail}" if hit.detail else hit.rule
 
 
-def _by_sha(session: Session, sha256: str) -> int | None:
-    return session.exec(select(models.Message.id).where(models.Message.sha256 == sha256)).first()
+def _by_sha(db: Connection, sha256: str) -> int | None:
+    found = db.execute(select_rows(MESSAGE.c.id).where(MESSAGE.c.sha256 == sha256)).scalar()
+    return int(found) if found is not None else None
 
 
-def _same_message_id(session: Session, row: models.Message) -> int | None:
-    """An earlier, non-duplicate message with the same Message-ID from the same sender."""
-    if not row.message_id:
+def _same_message_id(db: Connection, message: int, message_id: str,
+                     sender: str) -> int | None:
+    """An earlier, filed or decided message with the same Message-ID from the same sender."""
+    if not message_id:
         return None
-    return session.exec(select(func.min(models.Message.id)).where(
-        models.Message.message_id == row.message_id,
-        models.Message.from_address == row.from_address,
-        models.Message.id != row.id,
-        models.Message.state != State.DUPLICATE,
-        models.Message.state != State.RECEIVED)).first()
+    found = db.execute(select_rows(func.min(MESSAGE.c.id)).where(
+        MESSAGE.c.message_id == message_id, MESSAGE.c.from_address == sender,
+        MESSAGE.c.id != message,
+        MESSAGE.c.state.not_in([State.DUPLICATE.value, State.RECEIVED.value]))).scalar()
+    return int(found) if found is not None else None
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+MESSAGE = _table(models.Message)
 
 
 def _header_message_id(raw: bytes) -> str:
-    try:
-        return message_id(BytesHeaderParser(policy=compat32).parsebytes(raw))
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    try:  # the header block only: parsing a whole message to read one header is waste
+        return message_id(BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4]))
     except Exception:
         return ""
 

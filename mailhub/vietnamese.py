@@ -21,9 +21,9 @@ _UNICODE_VIETNAMESE = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u
                                  r"\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]")
 # Latin-1 characters that are not Vietnamese letters: TCVN3/VNI text read as Latin-1 is full of
 # them (B¸o c¸o, veä sinh). Symbols among them are stronger evidence than foreign letters.
-_LEGACY_MARK = re.compile(r"[\u00a1-\u00bf\u00c4-\u00c8\u00cb\u00ce-\u00d2\u00d6-\u00d8"
-                          r"\u00db-\u00dc\u00de-\u00df\u00e4-\u00e8\u00eb\u00ee-\u00f2"
-                          r"\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff]")
+_VIETNAMESE_LATIN1 = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý"
+_LEGACY_MARK = re.compile("[" + "".join(chr(c) for c in range(0xA1, 0x100)
+                                        if chr(c) not in _VIETNAMESE_LATIN1) + "]")
 _LEGACY_SYMBOL = re.compile(r"[\u00a1-\u00a8\u00aa\u00ac\u00ad\u00af-\u00b6\u00b8-\u00ba"
                             r"\u00bc-\u00bf\u00d7\u00f7]")
 # UTF-8 read as Latin-1/cp1252: "Ã¡", "áº", "Ä‘" …
@@ -46,15 +46,18 @@ def repair(text: str) -> str:
     if not text.isascii():
         text = _undo_utf8_as_latin(text)
         # Line by line: a TCVN3 paragraph pasted into a Unicode message is repaired alone.
-        text = "\n".join(_legacy_to_unicode(line) if _looks_legacy(line) else line
-                         for line in text.split("\n"))
+        if _enough_marks(text):  # no line can qualify when the whole text does not
+            text = "\n".join(_legacy_to_unicode(line) if _looks_legacy(line) else line
+                             for line in text.split("\n"))
     return nfc(text)
 
 
 def _looks_legacy(text: str) -> bool:
     """Conservative: short correct names ("Lê Hòa", "Toán") must never be converted."""
-    if _UNICODE_VIETNAMESE.search(text):
-        return False
+    return not _UNICODE_VIETNAMESE.search(text) and _enough_marks(text)
+
+
+def _enough_marks(text: str) -> bool:
     return len(_LEGACY_SYMBOL.findall(text)) >= 2 or len(_LEGACY_MARK.findall(text)) >= 3
 
 
