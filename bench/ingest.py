@@ -55,6 +55,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from mailhub import models, pipeline
+from mailhub.batch import Filer
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
 
@@ -365,16 +366,17 @@ def baseline_block(samples: Sequence[Sample], start: int, folder: Path) -> float
     return time.perf_counter() - began
 
 
-def mailhub_block(hub: Hub, samples: Sequence[Sample], start: int,
+def mailhub_block(filer: Filer, samples: Sequence[Sample], start: int,
                   profiler: cProfile.Profile | None) -> float:
-    """receive() + file() each message, as a door does."""
+    """receive() + file() each message, as `mailhub ingest` does (in its worker processes
+    when --jobs > 1; the profiler then sees only the dispatching process)."""
     began = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    for offset, sample in enumerate(samples):
-        envelope = pipeline.Envelope(door="ingest", source=f"bench/{start + offset}")
-        receipt = pipeline.receive(hub, sample.raw, envelope)
-        pipeline.file(hub, receipt.id)
+    messages = ((sample.raw, pipeline.Envelope(door="ingest", source=f"bench/{start + i}"))
+                for i, sample in enumerate(samples))
+    for _ in filer.ingest_all(messages):
+        pass
     if profiler is not None:
         profiler.disable()
     return time.perf_counter() - began
@@ -407,7 +409,7 @@ def blocks(count: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + step, count)
 
 
-def run(samples: Sequence[Sample], work: Path, database_url: str, block: int,
+def run(samples: Sequence[Sample], work: Path, database_url: str, block: int, jobs: int,
         profiler: cProfile.Profile | None) -> tuple[Timing, Timing, dict[str, int]]:
     """Both runs over the same messages, block by block; returns the timings and states."""
     baseline_dir, state_dir = work / "baseline", work / "state"
@@ -415,12 +417,13 @@ def run(samples: Sequence[Sample], work: Path, database_url: str, block: int,
     hub = open_bench_hub(state_dir, database_url)
     base, mine = Timing(), Timing()
     try:
-        for start, end in blocks(len(samples), block):
-            chunk = samples[start:end]
-            base.seconds += baseline_block(chunk, start, baseline_dir)
-            base.messages += len(chunk)
-            mine.seconds += mailhub_block(hub, chunk, start, profiler)
-            mine.messages += len(chunk)
+        with Filer(hub, jobs) as filer:
+            for start, end in blocks(len(samples), block):
+                chunk = samples[start:end]
+                base.seconds += baseline_block(chunk, start, baseline_dir)
+                base.messages += len(chunk)
+                mine.seconds += mailhub_block(filer, chunk, start, profiler)
+                mine.messages += len(chunk)
         states = message_states(hub)
     finally:
         hub.engine.dispose()
@@ -485,6 +488,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, default=None,
                         help="cProfile the mailhub loop into this file and print its top "
                         "mailhub hotspots (rates are then slower than normal)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="mailhub worker processes, as `mailhub ingest --jobs` "
+                        "(default: the CPU count; the baseline is one process)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = parser.parse_args(argv)
     if args.count < 1:
@@ -501,7 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="mailhub-bench-", dir=args.tmp))
     profiler = cProfile.Profile() if args.profile else None
     try:
-        base, mine, states = run(samples, work, args.database_url, args.block, profiler)
+        base, mine, states = run(samples, work, args.database_url, args.block, args.jobs,
+                                 profiler)
     finally:
         if args.keep:
             print(f"kept {work}")
@@ -510,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     database = (make_url(args.database_url).render_as_string(hide_password=True)
                 if args.database_url else "SQLite (WAL) in the temp state dir")
     print(f"mailhub {revision()}, python {platform.python_version()}, temp dir {work.parent}, "
-          f"database {database}, block {args.block or 'all'}")
+          f"database {database}, block {args.block or 'all'}, mailhub jobs {args.jobs}")
     print("states: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
     problems = verify(states, len(samples))
     mib = sum(len(s.raw) for s in samples) / 2**20

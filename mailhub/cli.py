@@ -19,10 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mailhub import db
+from mailhub.batch import default_jobs, ingest_all
 from mailhub.config import Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
-from mailhub.pipeline import Envelope, Outcome, ingest
+from mailhub.pipeline import Envelope, Outcome
 
 app = typer.Typer(help="mailhub — tiếp nhận và phân loại thư của Phòng GD&ĐT / "
                        "e-mail filing for an Education and Training Office.",
@@ -39,6 +40,8 @@ out = Console()
 err = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")]
+JobsOption = Annotated[int, typer.Option(
+    "--jobs", "-j", help="Số tiến trình xử lý / worker processes (0: tự chọn / automatic).")]
 _COLOURS = {"filed": "green", "rejected": "red", "quarantined": "yellow",
             "duplicate": "cyan", "error": "bold red"}
 
@@ -89,38 +92,38 @@ def _eml_files(paths: list[Path]) -> Iterator[Path]:
 @app.command("ingest")
 def ingest_files(paths: Annotated[list[Path], typer.Argument(
         help="Tệp .eml hoặc thư mục / .eml files or folders of them.")],
-        as_json: JsonOption = False) -> None:
+        as_json: JsonOption = False, jobs: JobsOption = 0) -> None:
     """Tiếp nhận và phân loại thư từ tệp / file messages from .eml files."""
     hub = _hub()
     files = list(_eml_files(paths))
     missing = [p for p in files if not p.is_file()]
     if missing:
         _fail(MailhubError(f"không tìm thấy / not found: {', '.join(map(str, missing))}"))
-    results = (ingest(hub, path.read_bytes(), Envelope(door="ingest", source=str(path)))
-               for path in files)
+    messages = ((path.read_bytes(), Envelope(door="ingest", source=str(path))) for path in files)
+    results = ingest_all(hub, messages, jobs or default_jobs(len(files)))
     _report(results, len(files), as_json)
 
 
 @import_app.command("mbox")
-def import_mbox(path: Path, as_json: JsonOption = False) -> None:
+def import_mbox(path: Path, as_json: JsonOption = False, jobs: JobsOption = 0) -> None:
     """Nhập tệp mbox / import an mbox file."""
-    _import(mailbox.mbox(path, create=False), path, as_json)
+    _import(mailbox.mbox(path, create=False), path, as_json, jobs)
 
 
 @import_app.command("maildir")
-def import_maildir(path: Path, as_json: JsonOption = False) -> None:
+def import_maildir(path: Path, as_json: JsonOption = False, jobs: JobsOption = 0) -> None:
     """Nhập thư mục Maildir / import a Maildir folder."""
-    _import(mailbox.Maildir(path, create=False), path, as_json)
+    _import(mailbox.Maildir(path, create=False), path, as_json, jobs)
 
 
-def _import(box: mailbox.Mailbox[Any], path: Path, as_json: bool) -> None:
+def _import(box: mailbox.Mailbox[Any], path: Path, as_json: bool, jobs: int) -> None:
     if not path.exists():
         _fail(MailhubError(f"không tìm thấy / not found: {path}"))
     hub = _hub()
     keys = list(box.keys())
-    results = (ingest(hub, box.get_bytes(key), Envelope(door="import", source=f"{path}#{key}"))
-               for key in keys)
-    _report(results, len(keys), as_json)
+    messages = ((box.get_bytes(key), Envelope(door="import", source=f"{path}#{key}"))
+                for key in keys)
+    _report(ingest_all(hub, messages, jobs or default_jobs(len(keys))), len(keys), as_json)
 
 
 def _report(results: Iterator[Outcome], total: int, as_json: bool) -> None:

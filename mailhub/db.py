@@ -6,6 +6,8 @@ a database to the newest revision, so every command works on an empty one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,17 +27,47 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(db: Connection) -> None:
+    # A write transaction (see transaction()) is IMMEDIATE: it takes the write lock up
+    # front, so a check-then-write (is this Message-ID known?) cannot interleave with
+    # another process's and never fails half-way. Reads begin deferred and lock nothing.
+    options = db.get_execution_options()
+    if not options.get("write"):
+        db.exec_driver_sql("BEGIN")
+        return
+    db.exec_driver_sql(f"PRAGMA synchronous={'FULL' if options.get('durable') else 'NORMAL'}")
+    db.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine, durable: bool = True) -> Iterator[Connection]:
+    """One transaction. durable=True: its commit survives power loss (a received message:
+    the door has acknowledged it). durable=False: a commit lost to power loss is redone
+    (a filing: the message is still 'received' and is filed again at start)."""
+    with engine.connect().execution_options(write=True, durable=durable) as db, db.begin():
+        if db.dialect.name == "postgresql" and not durable:
+            db.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        yield db
+
+
+def lock_key(db: Connection, key: str) -> None:
+    """Serialise transactions that touch the same key (SQLite's IMMEDIATE already does)."""
+    if db.dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from mailhub import models
 from mailhub.classify import Filing, classify
+from mailhub.db import lock_key, transaction
 from mailhub.hub import Hub
 from mailhub.message import ParsedMessage, message_id, parse
 from mailhub.policy import decide, gather
@@ -77,7 +78,7 @@ def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
                envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
                received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
     try:
-        with hub.engine.begin() as db:
+        with transaction(hub.engine) as db:
             existing = _by_sha(db, sha256)
             if existing is not None:
                 return Receipt(existing, sha256, True)
@@ -92,22 +93,27 @@ def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
 
 
 def file(hub: Hub, message: int) -> Outcome:
-    """Decide and record what a received message is. Filing a message twice does nothing."""
-    try:
-        with hub.engine.begin() as db:
-            row = db.execute(select_rows(MESSAGE).where(MESSAGE.c.id == message)).mappings().first()
-            if row is None:
-                raise KeyError(f"no message {message}")
-            if row["state"] == State.RECEIVED:
-                return _decide(hub, db, row)
-    except KeyError:
-        raise
-    except Exception as exc:  # one bad message never stops the loop
-        log.exception("filing message %s failed", message)
-        with hub.engine.begin() as db:
-            db.execute(update(MESSAGE).where(MESSAGE.c.id == message).values(
-                state=State.ERROR.value, state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
-    with Session(hub.engine) as session:
+    """Decide and record what a received message is. Filing a message twice does nothing,
+    and several workers may file at once: the decision is made outside any transaction,
+    and recorded only if the message is still 'received'."""
+    with hub.engine.connect() as db:
+        row = db.execute(select_rows(MESSAGE).where(MESSAGE.c.id == message)).mappings().first()
+    if row is None:
+        raise KeyError(f"no message {message}")
+    if row["state"] == State.RECEIVED:
+        try:
+            decision = _decide(hub, row)
+            with transaction(hub.engine, durable=False) as db:
+                if _record(db, row, decision):
+                    return decision.outcome
+        except Exception as exc:  # one bad message never stops the loop
+            log.exception("filing message %s failed", message)
+            with transaction(hub.engine, durable=False) as db:
+                db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
+                                                 MESSAGE.c.state == State.RECEIVED.value)
+                           .values(state=State.ERROR.value,
+                                   state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
+    with Session(hub.engine) as session:  # already decided, here or by another worker
         stored = session.get(models.Message, message)
         assert stored is not None
         return outcome_of(session, stored)
@@ -139,55 +145,77 @@ def duplicate_outcome(hub: Hub, receipt: Receipt, source: str) -> Outcome:
                    subject=earlier.subject, sender=earlier.sender)
 
 
-def _decide(hub: Hub, db: Connection, row: RowMapping) -> Outcome:
+@dataclass
+class _Decision:
+    changes: dict[str, object]
+    parsed: ParsedMessage
+    hits: list[Hit]
+    filing: Filing | None
+    outcome: Outcome
+
+
+def _decide(hub: Hub, row: RowMapping) -> _Decision:
+    """Parse, run the sender chain and classify: no database needed, no lock held."""
     parsed = parse(hub.archive.read(row["sha256"]))
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
         from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
         sent_at=parsed.date.astimezone(UTC) if parsed.date else None, filed_at=hub.clock())
     hits: list[Hit] = []
-    filing: Filing | None = None
-    earlier = _same_message_id(db, row["id"], str(changes["message_id"]), parsed.from_address)
-    if earlier is not None:
-        changes.update(state=State.DUPLICATE.value, duplicate_of=earlier)
-        hits.append(Hit("dedupe", "dedupe.message_id", Action.NOTE,
-                        "Thư này đã được nhận (cùng Message-ID và người gửi)",
-                        "Already received (same Message-ID and sender)", f"message #{earlier}"))
-    else:
-        if parsed.problems:
-            hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
-                            "The message has format defects", "; ".join(parsed.problems)[:1000]))
-        today = hub.clock().astimezone(hub.settings.zone).date()
-        facts = gather(hub.rules.senders, hub.registry, parsed.from_address,
-                       row["envelope_from"], parsed.unreadable, today)
-        verdict, unit = decide(hub.rules.senders, facts)
-        hits += verdict.hits
-        changes["state"] = verdict.state.value
-        if verdict.action is Action.ACCEPT:
-            filing = classify(hub.rules, hub.registry, unit, parsed,
-                              _utc(row["received_at"]).astimezone(hub.settings.zone))
-            hits += filing.hits
-    _save(db, row["id"], changes, parsed, hits, filing)
+    if parsed.problems:
+        hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
+                        "The message has format defects", "; ".join(parsed.problems)[:1000]))
+    today = hub.clock().astimezone(hub.settings.zone).date()
+    facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row["envelope_from"],
+                   parsed.unreadable, today)
+    verdict, unit = decide(hub.rules.senders, facts)
+    hits += verdict.hits
+    changes["state"] = verdict.state.value
+    filing = None
+    if verdict.action is Action.ACCEPT:
+        filing = classify(hub.rules, hub.registry, unit, parsed,
+                          _utc(row["received_at"]).astimezone(hub.settings.zone))
+        hits += filing.hits
     outcome = Outcome(row["id"], row["source"], str(changes["message_id"]),
-                      str(changes["state"]), row["sha256"], [str(h) for h in hits],
+                      verdict.state.value, row["sha256"], [str(h) for h in hits],
                       subject=parsed.subject, sender=parsed.from_address)
     if filing is not None:
         outcome.unit = filing.unit.code if filing.unit else None
         outcome.level, outcome.period = filing.level, filing.period
         outcome.topics = filing.topic_ids
         outcome.team, outcome.urgent = filing.team, filing.urgent
-    return outcome
+    return _Decision(changes, parsed, hits, filing, outcome)
 
 
-def _save(db: Connection, message: int, changes: dict[str, object], parsed: ParsedMessage,
-          hits: list[Hit], filing: Filing | None) -> None:
-    """One statement per table, in the caller's transaction. The state changes only from
-    'received', so two workers filing the same message cannot both record it."""
-    moved = db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
+def _record(db: Connection, row: RowMapping, decision: _Decision) -> bool:
+    """Write the decision in one transaction; False when another worker filed it first.
+    A message already received with the same Message-ID from the same sender becomes a
+    duplicate instead: checked here, under a lock, so two copies cannot both be filed."""
+    message_id = str(decision.changes["message_id"])
+    sender = decision.parsed.from_address
+    lock_key(db, f"message-id:{message_id}")
+    earlier = _same_message_id(db, row["id"], message_id, sender)
+    if earlier is not None:
+        dedupe = Hit("dedupe", "dedupe.message_id", Action.NOTE,
+                     "Thư này đã được nhận (cùng Message-ID và người gửi)",
+                     "Already received (same Message-ID and sender)", f"message #{earlier}")
+        decision.changes.update(state=State.DUPLICATE.value, duplicate_of=earlier)
+        decision.hits, decision.filing = [dedupe], None
+        decision.outcome = Outcome(row["id"], row["source"], message_id, State.DUPLICATE,
+                                   row["sha256"], [str(dedupe)],
+                                   subject=decision.parsed.subject, sender=sender)
+    moved = db.execute(update(MESSAGE).where(MESSAGE.c.id == row["id"],
                                              MESSAGE.c.state == State.RECEIVED.value)
-                       .values(changes))
+                       .values(decision.changes))
     if moved.rowcount != 1:
-        raise RuntimeError(f"message {message} was filed by another worker meanwhile")
+        return False
+    _save(db, row["id"], decision.parsed, decision.hits, decision.filing)
+    return True
+
+
+def _save(db: Connection, message: int, parsed: ParsedMessage, hits: list[Hit],
+          filing: Filing | None) -> None:
+    """One statement per table: the ORM's object-at-a-time inserts cost more than filing."""
     rows: list[tuple[Table, list[dict[str, object]]]] = [
         (_table(models.Attachment), [
             dict(message=message, position=i, name=part.name,

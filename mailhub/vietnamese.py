@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Combining marks of the Latin script (tones and vowel marks once decomposed).
-_MARKS = {cp: None for cp in range(0x0300, 0x0370)}
-_MARKS.update({cp: None for cp in range(0x1DC0, 0x1E00)})
-_DD = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+# Combining marks of the Latin script (tones and vowel marks once decomposed). A regex
+# removes them several times faster than str.translate with a table.
+_MARKS = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")
 
 # Letters Unicode Vietnamese has and legacy text read as Latin-1 never does (ă đ ĩ ũ ơ ư ạ…ỹ):
 # their presence means the text is already right.
@@ -37,7 +36,8 @@ def nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching: 'Đổi mới' -> 'doi moi'."""
-    return unicodedata.normalize("NFD", text).translate(_MARKS).translate(_DD).lower()
+    bare = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return bare.replace("đ", "d").replace("Đ", "d").replace("ð", "d").replace("Ð", "d").lower()
 
 
 def repair(text: str) -> str:

@@ -1,0 +1,86 @@
+"""Filing many messages at once (`mailhub ingest`, `mailhub import`).
+
+Parsing and classifying are CPU work, so a bulk import spreads them over worker
+processes, each with its own Hub; the database keeps them apart (a message is
+recorded only while it is still 'received', and Message-ID checks are serialised).
+Outcomes come back in input order, with a bounded number of messages in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from mailhub.config import Settings
+from mailhub.hub import Hub, open_hub
+from mailhub.pipeline import Envelope, Outcome, ingest
+
+SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
+
+_worker_hub: Hub | None = None  # the configured application object of a worker process
+
+
+def default_jobs(count: int) -> int:
+    return 1 if count < SMALL else max(1, os.cpu_count() or 1)
+
+
+class Filer:
+    """receive() + file() for a stream of messages, in order; with jobs > 1 in worker
+    processes that live as long as the Filer (use it as a context manager)."""
+
+    def __init__(self, hub: Hub, jobs: int = 1) -> None:
+        self.hub, self.jobs = hub, jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Filer:
+        if self.jobs > 1:
+            spawn = multiprocessing.get_context("spawn")  # no inherited locks or engines
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=spawn,
+                                             initializer=_start_worker,
+                                             initargs=(self.hub.settings,))
+            for ready in [self._pool.submit(_ready) for _ in range(self.jobs)]:
+                ready.result()  # every worker has opened its hub: later timings are work
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def ingest_all(self, messages: Iterable[tuple[bytes, Envelope]]) -> Iterator[Outcome]:
+        if self._pool is None:
+            for raw, envelope in messages:
+                yield ingest(self.hub, raw, envelope)
+            return
+        in_flight: deque[Future[Outcome]] = deque()
+        for raw, envelope in messages:
+            in_flight.append(self._pool.submit(_ingest_one, raw, envelope))
+            if len(in_flight) >= 4 * self.jobs:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def ingest_all(hub: Hub, messages: Iterable[tuple[bytes, Envelope]],
+               jobs: int = 1) -> Iterator[Outcome]:
+    """File every message in order with a Filer of `jobs` processes."""
+    with Filer(hub, jobs) as filer:
+        yield from filer.ingest_all(messages)
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_hub
+    _worker_hub = open_hub(settings)
+
+
+def _ready() -> None:
+    time.sleep(0.05)  # long enough that each worker, not one, takes one of these
+
+
+def _ingest_one(raw: bytes, envelope: Envelope) -> Outcome:
+    assert _worker_hub is not None, "worker started without a hub"
+    return ingest(_worker_hub, raw, envelope)
