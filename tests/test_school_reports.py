@@ -1,7 +1,9 @@
-"""Realistic school reports written by someone else (tests/corpus/school-reports):
-top-1 topic right for at least 95 %, periods right, senders handled, repeats caught.
+"""Realistic school reports written by someone else: top-1 topic right for at least
+95 %, periods right, senders handled, repeats caught.
 
-`dev` is the set the rules were tuned on; `holdout` was not looked at while tuning.
+tests/corpus/school-reports holds `dev`, the set the rules were tuned on, and `holdout`,
+which was then used for tuning too; tests/corpus/school-reports-2 (`holdout2`, another
+writer) was measured once, after tuning, and is what the figures in the notes quote.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pytest
 from mailhub.hub import Hub
 from mailhub.pipeline import Envelope, ingest
 
-CORPUS = Path(__file__).parent / "corpus" / "school-reports"
+CORPORA = Path(__file__).parent / "corpus"
+SETS = {"dev": "school-reports", "holdout": "school-reports", "holdout2": "school-reports-2"}
 
 
 @dataclass
@@ -30,11 +33,12 @@ class Score:
 
 
 def evaluate(hub: Hub, which: str) -> Score:
-    with (CORPUS / "labels.csv").open(encoding="utf-8") as handle:
+    corpus = CORPORA / SETS[which]
+    with (corpus / "labels.csv").open(encoding="utf-8") as handle:
         labels = [row for row in csv.DictReader(handle) if row["set"] == which]
     score = Score()
     for label in labels:
-        outcome = ingest(hub, (CORPUS / label["file"]).read_bytes(),
+        outcome = ingest(hub, (corpus / label["file"]).read_bytes(),
                          Envelope(door="ingest", source=label["file"]))
         if outcome.verdict != label["verdict"]:
             score.wrong.append(f"{label['file']}: verdict {outcome.verdict} != "
@@ -58,7 +62,7 @@ def evaluate(hub: Hub, which: str) -> Score:
     return score
 
 
-@pytest.mark.parametrize("which", ["dev", "holdout"])
+@pytest.mark.parametrize("which", list(SETS))
 def test_school_reports_are_filed_right(hub: Hub, which: str) -> None:
     score = evaluate(hub, which)
     report = "\n".join(score.wrong)
