@@ -1,9 +1,9 @@
 """Filing many messages at once (`mailhub ingest`, `mailhub import`).
 
 Parsing and classifying are CPU work, so a bulk import spreads them over worker
-processes, each with its own Hub; the database keeps them apart (a message is
-recorded only while it is still 'received', and Message-ID checks are serialised).
-Outcomes come back in input order, with a bounded number of messages in flight.
+processes, each with its own Hub, while the calling process stores the bytes and
+records the decisions. Outcomes come back in input order, with a bounded number of
+messages in flight.
 """
 
 from __future__ import annotations
@@ -14,10 +14,21 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
-from mailhub.pipeline import Envelope, Outcome, ingest
+from mailhub.pipeline import (
+    Decision,
+    Envelope,
+    Outcome,
+    decide_filing,
+    duplicate_outcome,
+    ingest,
+    receive,
+    record_failure,
+    record_filing,
+)
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
 
@@ -29,8 +40,11 @@ def default_jobs(count: int) -> int:
 
 
 class Filer:
-    """receive() + file() for a stream of messages, in order; with jobs > 1 in worker
-    processes that live as long as the Filer (use it as a context manager)."""
+    """receive() + file() for a stream of messages, in order.
+
+    With jobs > 1 the CPU work (parsing, the sender chain, classification) runs in worker
+    processes that live as long as the Filer (use it as a context manager), while this
+    process stores and records: one writer, so no worker waits on a database lock."""
 
     def __init__(self, hub: Hub, jobs: int = 1) -> None:
         self.hub, self.jobs = hub, jobs
@@ -43,7 +57,7 @@ class Filer:
                                              initializer=_start_worker,
                                              initargs=(self.hub.settings,))
             for ready in [self._pool.submit(_ready) for _ in range(self.jobs)]:
-                ready.result()  # every worker has opened its hub: later timings are work
+                ready.result()  # every worker has loaded the rules: later timings are work
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -56,13 +70,27 @@ class Filer:
             for raw, envelope in messages:
                 yield ingest(self.hub, raw, envelope)
             return
-        in_flight: deque[Future[Outcome]] = deque()
+        in_flight: deque[Outcome | tuple[dict[str, Any], Future[Decision]]] = deque()
         for raw, envelope in messages:
-            in_flight.append(self._pool.submit(_ingest_one, raw, envelope))
-            if len(in_flight) >= 4 * self.jobs:
-                yield in_flight.popleft().result()
+            receipt = receive(self.hub, raw, envelope)
+            if receipt.duplicate:
+                in_flight.append(duplicate_outcome(self.hub, receipt, envelope.source))
+            else:
+                in_flight.append((receipt.row, self._pool.submit(_decide, receipt.row, raw)))
+            if len(in_flight) > 4 * self.jobs:
+                yield self._finish(in_flight.popleft())
         while in_flight:
-            yield in_flight.popleft().result()
+            yield self._finish(in_flight.popleft())
+
+    def _finish(self, item: Outcome | tuple[dict[str, Any], Future[Decision]]) -> Outcome:
+        if isinstance(item, Outcome):
+            return item
+        row, decided = item
+        try:
+            decision = decided.result()
+        except Exception as exc:  # one bad message never stops the loop
+            return record_failure(self.hub, row["id"], exc)
+        return record_filing(self.hub, row, decision)
 
 
 def ingest_all(hub: Hub, messages: Iterable[tuple[bytes, Envelope]],
@@ -81,6 +109,6 @@ def _ready() -> None:
     time.sleep(0.05)  # long enough that each worker, not one, takes one of these
 
 
-def _ingest_one(raw: bytes, envelope: Envelope) -> Outcome:
+def _decide(row: dict[str, Any], raw: bytes) -> Decision:
     assert _worker_hub is not None, "worker started without a hub"
-    return ingest(_worker_hub, raw, envelope)
+    return decide_filing(_worker_hub, row, raw)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, func, insert, update
+from sqlalchemy import Connection, Table, func, insert, update
 from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants models
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -48,6 +49,7 @@ class Receipt:
     id: int
     sha256: str
     duplicate: bool  # the same bytes were already received
+    row: dict[str, Any] = field(default_factory=dict)  # the row stored, when new
 
 
 @dataclass
@@ -83,7 +85,7 @@ def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
             if existing is not None:
                 return Receipt(existing, sha256, True)
             new = db.execute(insert(MESSAGE).values(row).returning(MESSAGE.c.id)).scalar_one()
-            return Receipt(new, sha256, False)
+            return Receipt(new, sha256, False, {**row, "id": new})
     except IntegrityError:  # the same bytes arrived through another door just now
         with hub.engine.connect() as db:
             existing = _by_sha(db, sha256)
@@ -97,23 +99,44 @@ def file(hub: Hub, message: int) -> Outcome:
     and several workers may file at once: the decision is made outside any transaction,
     and recorded only if the message is still 'received'."""
     with hub.engine.connect() as db:
-        row = db.execute(select_rows(MESSAGE).where(MESSAGE.c.id == message)).mappings().first()
-    if row is None:
+        found = db.execute(select_rows(MESSAGE).where(MESSAGE.c.id == message)).mappings().first()
+    if found is None:
         raise KeyError(f"no message {message}")
-    if row["state"] == State.RECEIVED:
-        try:
-            decision = _decide(hub, row)
-            with transaction(hub.engine, durable=False) as db:
-                if _record(db, row, decision):
-                    return decision.outcome
-        except Exception as exc:  # one bad message never stops the loop
-            log.exception("filing message %s failed", message)
-            with transaction(hub.engine, durable=False) as db:
-                db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
-                                                 MESSAGE.c.state == State.RECEIVED.value)
-                           .values(state=State.ERROR.value,
-                                   state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
-    with Session(hub.engine) as session:  # already decided, here or by another worker
+    row = dict(found)
+    if row["state"] != State.RECEIVED:
+        return recorded_outcome(hub, message)
+    try:
+        decision = decide_filing(hub, row)
+    except Exception as exc:  # one bad message never stops the loop
+        return record_failure(hub, message, exc)
+    return record_filing(hub, row, decision)
+
+
+def record_filing(hub: Hub, row: dict[str, Any], decision: Decision) -> Outcome:
+    """Write a decision in one transaction, unless the message was filed meanwhile."""
+    try:
+        with transaction(hub.engine, durable=False) as db:
+            if _record(db, row, decision):
+                return decision.outcome
+    except Exception as exc:
+        return record_failure(hub, row["id"], exc)
+    return recorded_outcome(hub, row["id"])
+
+
+def record_failure(hub: Hub, message: int, exc: BaseException) -> Outcome:
+    """Keep a message that could not be filed in state 'error', with the reason."""
+    log.error("filing message %s failed", message, exc_info=exc)
+    with transaction(hub.engine, durable=False) as db:
+        db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
+                                         MESSAGE.c.state == State.RECEIVED.value)
+                   .values(state=State.ERROR.value,
+                           state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
+    return recorded_outcome(hub, message)
+
+
+def recorded_outcome(hub: Hub, message: int) -> Outcome:
+    """What the database says became of a message (filed here or by another worker)."""
+    with Session(hub.engine) as session:
         stored = session.get(models.Message, message)
         assert stored is not None
         return outcome_of(session, stored)
@@ -146,7 +169,9 @@ def duplicate_outcome(hub: Hub, receipt: Receipt, source: str) -> Outcome:
 
 
 @dataclass
-class _Decision:
+class Decision:
+    """What filing a message decided, before it is recorded."""
+
     changes: dict[str, object]
     parsed: ParsedMessage
     hits: list[Hit]
@@ -154,9 +179,10 @@ class _Decision:
     outcome: Outcome
 
 
-def _decide(hub: Hub, row: RowMapping) -> _Decision:
-    """Parse, run the sender chain and classify: no database needed, no lock held."""
-    parsed = parse(hub.archive.read(row["sha256"]))
+def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None) -> Decision:
+    """Parse, run the sender chain and classify a received row: no database needed, so
+    it may run in another process. `raw` saves reading the archive when the caller has it."""
+    parsed = parse(raw if raw is not None else hub.archive.read(row["sha256"]))
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
         from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
@@ -184,10 +210,10 @@ def _decide(hub: Hub, row: RowMapping) -> _Decision:
         outcome.level, outcome.period = filing.level, filing.period
         outcome.topics = filing.topic_ids
         outcome.team, outcome.urgent = filing.team, filing.urgent
-    return _Decision(changes, parsed, hits, filing, outcome)
+    return Decision(changes, parsed, hits, filing, outcome)
 
 
-def _record(db: Connection, row: RowMapping, decision: _Decision) -> bool:
+def _record(db: Connection, row: dict[str, Any], decision: Decision) -> bool:
     """Write the decision in one transaction; False when another worker filed it first.
     A message already received with the same Message-ID from the same sender becomes a
     duplicate instead: checked here, under a lock, so two copies cannot both be filed."""
