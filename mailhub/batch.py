@@ -25,12 +25,15 @@ from mailhub.pipeline import (
     decide_filing,
     duplicate_outcome,
     ingest,
-    receive,
+    receive_many,
     record_failure,
-    record_filing,
+    record_many,
 )
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
+
+GROUP = 16  # messages stored in one durable commit and recorded in one transaction
+_Pending = Outcome | tuple[dict[str, Any], "Future[Decision]"]
 
 _worker_hub: Hub | None = None  # the configured application object of a worker process
 
@@ -70,27 +73,50 @@ class Filer:
             for raw, envelope in messages:
                 yield ingest(self.hub, raw, envelope)
             return
-        in_flight: deque[Outcome | tuple[dict[str, Any], Future[Decision]]] = deque()
-        for raw, envelope in messages:
-            receipt = receive(self.hub, raw, envelope)
-            if receipt.duplicate:
-                in_flight.append(duplicate_outcome(self.hub, receipt, envelope.source))
-            else:
-                in_flight.append((receipt.row, self._pool.submit(_decide, receipt.row, raw)))
-            if len(in_flight) > 4 * self.jobs:
-                yield self._finish(in_flight.popleft())
+        in_flight: deque[list[_Pending]] = deque()
+        for group in _groups(messages, GROUP):
+            in_flight.append(self._start(group))
+            if len(in_flight) > 2:  # keep the workers busy while a group is recorded
+                yield from self._finish(in_flight.popleft())
         while in_flight:
-            yield self._finish(in_flight.popleft())
+            yield from self._finish(in_flight.popleft())
 
-    def _finish(self, item: Outcome | tuple[dict[str, Any], Future[Decision]]) -> Outcome:
-        if isinstance(item, Outcome):
-            return item
-        row, decided = item
-        try:
-            decision = decided.result()
-        except Exception as exc:  # one bad message never stops the loop
-            return record_failure(self.hub, row["id"], exc)
-        return record_filing(self.hub, row, decision)
+    def _start(self, group: list[tuple[bytes, Envelope]]) -> list[_Pending]:
+        assert self._pool is not None
+        pending: list[_Pending] = []
+        for (raw, envelope), receipt in zip(group, receive_many(self.hub, group), strict=True):
+            if receipt.duplicate:
+                pending.append(duplicate_outcome(self.hub, receipt, envelope.source))
+            else:
+                pending.append((receipt.row, self._pool.submit(_decide, receipt.row, raw)))
+        return pending
+
+    def _finish(self, pending: list[_Pending]) -> list[Outcome]:
+        decided: list[tuple[dict[str, Any], Decision]] = []
+        failed: dict[int, Outcome] = {}
+        for item in pending:
+            if isinstance(item, Outcome):
+                continue
+            row, future = item
+            try:
+                decided.append((row, future.result()))
+            except Exception as exc:  # one bad message never stops the loop
+                failed[row["id"]] = record_failure(self.hub, row["id"], exc)
+        recorded = {o.id: o for o in record_many(self.hub, decided)} if decided else {}
+        return [item if isinstance(item, Outcome) else
+                failed.get(item[0]["id"]) or recorded[item[0]["id"]] for item in pending]
+
+
+def _groups(messages: Iterable[tuple[bytes, Envelope]],
+            size: int) -> Iterator[list[tuple[bytes, Envelope]]]:
+    group: list[tuple[bytes, Envelope]] = []
+    for message in messages:
+        group.append(message)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def ingest_all(hub: Hub, messages: Iterable[tuple[bytes, Envelope]],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -74,24 +75,40 @@ class Outcome:
 
 def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
     """Archive the bytes (fsync'd) and commit the row; the same bytes twice are a duplicate."""
-    sha256, _ = hub.archive.store(raw)
-    row = dict(sha256=sha256, message_id=_header_message_id(raw), door=envelope.door,
-               source=envelope.source, envelope_from=envelope.mail_from.lower(),
-               envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
-               received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+    return receive_many(hub, [(raw, envelope)])[0]
+
+
+def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[Receipt]:
+    """receive() for a group: every message archived, then all rows in one durable commit
+    (a bulk import waits for the disk once per group rather than once per message)."""
+    rows = [_stored_row(hub, raw, envelope) for raw, envelope in messages]
     try:
         with transaction(hub.engine) as db:
-            existing = _by_sha(db, sha256)
-            if existing is not None:
-                return Receipt(existing, sha256, True)
-            new = db.execute(insert(MESSAGE).values(row).returning(MESSAGE.c.id)).scalar_one()
-            return Receipt(new, sha256, False, {**row, "id": new})
+            return [_insert_row(db, row) for row in rows]
     except IntegrityError:  # the same bytes arrived through another door just now
+        if len(rows) > 1:
+            return [receive(hub, raw, envelope) for raw, envelope in messages]
         with hub.engine.connect() as db:
-            existing = _by_sha(db, sha256)
+            existing = _by_sha(db, str(rows[0]["sha256"]))
         if existing is None:
             raise
-        return Receipt(existing, sha256, True)
+        return [Receipt(existing, str(rows[0]["sha256"]), True)]
+
+
+def _stored_row(hub: Hub, raw: bytes, envelope: Envelope) -> dict[str, Any]:
+    sha256, _ = hub.archive.store(raw)
+    return dict(sha256=sha256, message_id=_header_message_id(raw), door=envelope.door,
+                source=envelope.source, envelope_from=envelope.mail_from.lower(),
+                envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
+                received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+
+
+def _insert_row(db: Connection, row: dict[str, Any]) -> Receipt:
+    existing = _by_sha(db, row["sha256"])
+    if existing is not None:
+        return Receipt(existing, row["sha256"], True)
+    new = db.execute(insert(MESSAGE).values(row).returning(MESSAGE.c.id)).scalar_one()
+    return Receipt(new, row["sha256"], False, {**row, "id": new})
 
 
 def file(hub: Hub, message: int) -> Outcome:
@@ -114,13 +131,21 @@ def file(hub: Hub, message: int) -> Outcome:
 
 def record_filing(hub: Hub, row: dict[str, Any], decision: Decision) -> Outcome:
     """Write a decision in one transaction, unless the message was filed meanwhile."""
+    return record_many(hub, [(row, decision)])[0]
+
+
+def record_many(hub: Hub, decided: Sequence[tuple[dict[str, Any], Decision]]) -> list[Outcome]:
+    """Write decisions in one transaction; each one unless its message was filed meanwhile.
+    If the group fails, each is tried alone, so one bad message fails only itself."""
     try:
         with transaction(hub.engine, durable=False) as db:
-            if _record(db, row, decision):
-                return decision.outcome
+            recorded = [_record(db, row, decision) for row, decision in decided]
     except Exception as exc:
-        return record_failure(hub, row["id"], exc)
-    return recorded_outcome(hub, row["id"])
+        if len(decided) > 1:
+            return [record_filing(hub, row, decision) for row, decision in decided]
+        return [record_failure(hub, decided[0][0]["id"], exc)]
+    return [decision.outcome if done else recorded_outcome(hub, row["id"])
+            for (row, decision), done in zip(decided, recorded, strict=True)]
 
 
 def record_failure(hub: Hub, message: int, exc: BaseException) -> Outcome:
