@@ -164,6 +164,14 @@ def _as_json(outcome: Outcome) -> dict[str, Any]:
     return data
 
 
+@app.command("serve")
+def serve() -> None:
+    """Chạy dịch vụ: nhận thư qua SMTP / run the service: receive mail over SMTP."""
+    from mailhub.daemon import run
+
+    run(_hub())
+
+
 # registry, config, database -------------------------------------------------
 
 @app.command("units")

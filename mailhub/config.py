@@ -25,6 +25,24 @@ ROOT_EXAMPLE = Path(__file__).resolve().parents[1] / "mailhub.example.toml"
 ENV_PREFIX = "MAILHUB_"
 
 
+class SmtpSettings(BaseModel):
+    """The SMTP door of `mailhub serve`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = Field("127.0.0.1:2525", description="Địa chỉ:cổng nghe SMTP / SMTP address:port.")
+    hostname: str = Field("", description="Tên máy trong lời chào / name in the greeting "
+                          "(empty: this machine's name).")
+    max_message_size: int = Field(25 * 1024 * 1024, gt=0, description="Cỡ thư tối đa (byte) / "
+                                  "largest message accepted, bytes (SIZE).")
+    max_recipients: int = Field(100, gt=0, description="Số người nhận tối đa mỗi thư / "
+                                "most recipients per message.")
+    timeout: int = Field(300, gt=0, description="Thời gian chờ lệnh và dữ liệu (giây) / "
+                         "command and data timeout, seconds.")
+    max_sessions: int = Field(100, gt=0, description="Số phiên đồng thời tối đa / "
+                              "most concurrent sessions.")
+
+
 class Settings(BaseModel):
     """The service's settings. Each field's description is its documentation and
     the comment of the generated example config."""
@@ -60,6 +78,9 @@ class Settings(BaseModel):
         description="Múi giờ của Phòng / the office's time zone (IANA name): months and "
         "deadlines are counted in it.",
     )
+
+    smtp: SmtpSettings = Field(default_factory=lambda: SmtpSettings.model_validate({}),
+                               description="Cổng SMTP / the SMTP door.")
 
     @field_validator("timezone")
     @classmethod
@@ -103,8 +124,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         for name in _PATH_FIELDS:
             if isinstance(values.get(name), str) and not Path(values[name]).is_absolute():
                 values[name] = str(base / values[name])
-    for name in Settings.model_fields:
-        if f"{ENV_PREFIX}{name.upper()}" in env:
+    for name, info in Settings.model_fields.items():
+        if info.default_factory is None and f"{ENV_PREFIX}{name.upper()}" in env:
             values[name] = env[f"{ENV_PREFIX}{name.upper()}"]
     try:
         return Settings(**values)
@@ -113,7 +134,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
 
 
 def _problem(err: Any, path: Path | None, locator: tomlfile.Locator | None) -> Problem:
-    key = str(err["loc"][0]) if err["loc"] else ""
+    key = str(err["loc"][-1]) if err["loc"] else ""
     line = locator.key(key) if locator else None
     source = path if path is not None else Path(f"${ENV_PREFIX}{key.upper()}")
     if err["type"] == "extra_forbidden":
@@ -130,10 +151,21 @@ def example_config() -> str:
              "# Mọi khoá đều có mặc định; bỏ dấu # để thay đổi. Every key has a default;",
              "# uncomment to change. MAILHUB_<KEY> in the environment overrides this file.",
              ""]
+    tables = []
     for name, field in Settings.model_fields.items():
-        lines.append(f"# {field.description}")
-        default = field.default
-        value = f'"{default}"' if isinstance(default, (str, Path)) else repr(default)
-        lines.append(f"# {name} = {value}")
+        if field.default_factory is not None:
+            tables.append((name, field))
+            continue
+        lines += [f"# {field.description}", f"# {name} = {_toml(field.default)}", ""]
+    for name, field in tables:
+        lines += [f"# {field.description}", f"[{name}]"]
+        table = field.annotation
+        assert isinstance(table, type) and issubclass(table, BaseModel)
+        for key, inner in table.model_fields.items():
+            lines += [f"# {inner.description}", f"# {key} = {_toml(inner.default)}"]
         lines.append("")
     return "\n".join(lines)
+
+
+def _toml(value: object) -> str:
+    return f'"{value}"' if isinstance(value, (str, Path)) else repr(value)

@@ -81,3 +81,18 @@ class FilingTopic(SQLModel, table=True):
     rank: int
     topic: str = Field(index=True, max_length=64)
     score: float
+
+
+class Refusal(SQLModel, table=True):
+    """A message refused in the SMTP dialogue: who tried, when, why. The bytes are not kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when(nullable=False, index=True))
+    door: str = Field(max_length=16)
+    peer: str = Field(default="", max_length=200)
+    mail_from: str = Field(default="", index=True, max_length=500)
+    header_from: str = Field(default="", index=True, max_length=500)
+    recipients: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    stage: str = Field(max_length=8)   # MAIL | DATA
+    rule: str = Field(max_length=200)
+    reply: str = Field(sa_column=Column(Text, nullable=False))

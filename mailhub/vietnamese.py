@@ -40,6 +40,12 @@ def fold(text: str) -> str:
     return bare.replace("đ", "d").replace("Đ", "d").replace("ð", "d").replace("Ð", "d").lower()
 
 
+def unaccent(text: str) -> str:
+    """Vietnamese without marks, case kept, for ASCII-only channels: 'Đổi mới' -> 'Doi moi'."""
+    bare = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
 def repair(text: str) -> str:
     """Undo the usual mislabelling: UTF-8 read as Latin-1, and TCVN3/VNI text pasted
     from old documents, then normalise to NFC. Text that needs nothing comes back as NFC."""

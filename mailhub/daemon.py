@@ -1,0 +1,47 @@
+"""`mailhub serve`: wires the doors and the filing worker, and stops cleanly on signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from mailhub.hub import Hub
+from mailhub.ingress.smtp import start_smtp
+from mailhub.pipeline import file_pending
+
+log = logging.getLogger("mailhub")
+
+SHUTDOWN_GRACE = 30.0  # seconds in-flight sessions get to finish after SIGTERM
+
+
+async def serve(hub: Hub, stop: asyncio.Event | None = None,
+                ready: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (SIGTERM or SIGINT set it when running as the service)."""
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    if ready is None:  # as the service: signals stop it
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    filing = ThreadPoolExecutor(1, thread_name_prefix="filing")
+    # Stored before a crash or restart but not filed yet: the table is the queue.
+    loop.run_in_executor(filing, file_pending, hub)
+    server = await start_smtp(hub, filing)
+    log.info("mailhub: SMTP %s, database %s", hub.settings.smtp.listen,
+             hub.engine.url.render_as_string(hide_password=True))
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+    log.info("mailhub: stopping")
+    server.close()
+    try:
+        await asyncio.wait_for(server.wait_closed(), SHUTDOWN_GRACE)
+    except TimeoutError:
+        log.warning("mailhub: sessions still open after %ss", SHUTDOWN_GRACE)
+    await loop.run_in_executor(None, filing.shutdown)
+
+
+def run(hub: Hub) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(serve(hub))

@@ -1,0 +1,1 @@
+"""The doors mail comes in by: thin adapters over pipeline.receive()."""

@@ -1,0 +1,178 @@
+"""The SMTP door (aiosmtpd): each hook answers one command with a reply string.
+
+RCPT accepts only addresses the hub owns (never an open relay); MAIL and the end of
+DATA run the sender chain, so a personal mailbox is refused in the dialogue with the
+rule's bilingual reason and the attempt is recorded. 250 is answered only after
+pipeline.receive() stored the bytes and committed the row; filing runs on a worker
+thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
+
+from mailhub import models
+from mailhub.db import transaction
+from mailhub.hub import Hub
+from mailhub.message import sender
+from mailhub.pipeline import Envelope, file, receive
+from mailhub.policy import decide, gather
+from mailhub.registry import Kind
+from mailhub.verdict import Action
+from mailhub.vietnamese import unaccent
+
+log = logging.getLogger(__name__)
+
+SENDER_OK = "250 2.1.0 OK"
+RECIPIENT_OK = "250 2.1.5 OK"
+NO_SUCH_RECIPIENT = ("550 5.1.1 Dia chi nguoi nhan khong thuoc he thong nay / "
+                     "No such recipient here")
+TOO_MANY_RECIPIENTS = "452 4.5.3 Qua nhieu nguoi nhan / Too many recipients"
+TRY_LATER = ("451 4.3.0 Loi tam thoi khi luu thu, xin gui lai sau / "
+             "Temporary failure storing the message, please retry later")
+TOO_MANY_SESSIONS = "421 4.7.0 Qua nhieu ket noi, xin thu lai sau / Too many connections"
+OWNED_KINDS = (Kind.PGD, Kind.TEAM)
+
+
+class Door:
+    """aiosmtpd handler: the hub's decisions for one SMTP or LMTP listener."""
+
+    def __init__(self, hub: Hub, filing: ThreadPoolExecutor, door: str = "smtp") -> None:
+        self.hub, self.filing, self.door = hub, filing, door
+
+    def owns(self, address: str) -> bool:
+        unit = self.hub.registry.find(address)
+        return unit is not None and unit.kind in OWNED_KINDS
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: SmtpEnvelope,
+                          address: str, mail_options: list[str]) -> str:
+        refused = self.refusal(address, envelope.smtp_utf8)
+        if refused:
+            await self._record(session, address, "", [], "MAIL", refused)
+            return refused[1]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return SENDER_OK
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: SmtpEnvelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if not self.owns(address):
+            return NO_SUCH_RECIPIENT
+        if len(envelope.rcpt_tos) >= self.hub.settings.smtp.max_recipients:
+            return TOO_MANY_RECIPIENTS
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return RECIPIENT_OK
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        raw = envelope.original_content or b""
+        header_from = _header_from(raw)
+        refused = self.refusal(header_from, envelope.smtp_utf8)
+        if refused:
+            await self._record(session, envelope.mail_from or "", header_from,
+                               envelope.rcpt_tos, "DATA", refused)
+            return refused[1]
+        loop = asyncio.get_running_loop()
+        arrival = Envelope(door=self.door, source=_peer(session),
+                           mail_from=envelope.mail_from or "",
+                           rcpt_to=tuple(envelope.rcpt_tos), received_at=self.hub.clock())
+        try:
+            receipt = await loop.run_in_executor(None, receive, self.hub, raw, arrival)
+        except Exception:  # disk full, database down: the sender must retry, never lose it
+            log.exception("storing a message from %s failed", arrival.source)
+            return TRY_LATER
+        if not receipt.duplicate:
+            loop.run_in_executor(self.filing, self._file, receipt.id)
+        return f"250 2.0.0 OK: da nhan / queued as {receipt.id}"
+
+    def refusal(self, address: str, utf8: bool) -> tuple[str, str] | None:
+        """(rule, reply) when the sender chain rejects this address outright."""
+        if not address or address == "<>":
+            return None  # a bounce, or no From: the filing decides
+        today = self.hub.clock().astimezone(self.hub.settings.zone).date()
+        facts = gather(self.hub.rules.senders, self.hub.registry, address, address, "", today)
+        verdict, _ = decide(self.hub.rules.senders, facts)
+        if verdict.action is not Action.REJECT:
+            return None
+        hit = verdict.hits[-1]
+        vietnamese = hit.reason_vi if utf8 else unaccent(hit.reason_vi)
+        return hit.rule, f"550 5.7.1 {vietnamese} / {hit.reason_en} ({hit.detail})"
+
+    def _file(self, message: int) -> None:
+        outcome = file(self.hub, message)
+        log.info("%s #%s %s %s %s %s", self.door, outcome.id, outcome.verdict, outcome.sender,
+                 ",".join(outcome.topics), outcome.reasons[-1] if outcome.reasons else "")
+
+    async def _record(self, session: Session, mail_from: str, header_from: str,
+                      recipients: list[str], stage: str, refused: tuple[str, str]) -> None:
+        row: dict[str, Any] = dict(at=self.hub.clock(), door=self.door, peer=_peer(session),
+                                   mail_from=mail_from.lower()[:500],
+                                   header_from=header_from.lower()[:500],
+                                   recipients=",".join(recipients), stage=stage,
+                                   rule=refused[0], reply=refused[1])
+        log.info("%s refused at %s: %s %s", self.door, stage, mail_from or header_from,
+                 refused[0])
+        await asyncio.get_running_loop().run_in_executor(None, self._insert_refusal, row)
+
+    def _insert_refusal(self, row: dict[str, Any]) -> None:
+        with transaction(self.hub.engine, durable=False) as db:
+            db.execute(models.Refusal.__table__.insert().values(row))  # type: ignore[attr-defined]
+
+
+class LimitedSMTP(SMTP):
+    """aiosmtpd's SMTP with a cap on concurrent sessions."""
+
+    sessions = 0
+    limit = 100
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        type(self).sessions += 1
+        self._counted = True
+        if type(self).sessions > self.limit:
+            transport.write((TOO_MANY_SESSIONS + "\r\n").encode())  # type: ignore[attr-defined]
+            transport.close()
+            return
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if getattr(self, "_counted", False):
+            type(self).sessions -= 1
+            self._counted = False
+        super().connection_lost(exc)
+
+
+async def start_smtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server:
+    """Listen on [smtp] listen; returns the asyncio server."""
+    config = hub.settings.smtp
+    host, _, port = config.listen.rpartition(":")
+    door = Door(hub, filing)
+    server_class = type("Sessions", (LimitedSMTP,), {"sessions": 0,
+                                                     "limit": config.max_sessions})
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: server_class(door, data_size_limit=config.max_message_size,
+                             enable_SMTPUTF8=True, hostname=config.hostname or None,
+                             timeout=config.timeout, loop=loop),
+        host=host or "127.0.0.1", port=int(port))
+
+
+def _header_from(raw: bytes) -> str:
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    try:
+        return sender(BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4]))[1]
+    except Exception:
+        return ""
+
+
+def _peer(session: Session) -> str:
+    peer = session.peer
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
