@@ -43,6 +43,15 @@ class SmtpSettings(BaseModel):
                               "most concurrent sessions.")
 
 
+class LmtpSettings(BaseModel):
+    """The LMTP door, for the office's Postfix or Exim to hand mail over."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = Field("", description="LMTP: địa chỉ:cổng hoặc đường dẫn socket Unix; trống "
+                        "= tắt / address:port or a Unix socket path; empty = off.")
+
+
 class Settings(BaseModel):
     """The service's settings. Each field's description is its documentation and
     the comment of the generated example config."""
@@ -81,6 +90,8 @@ class Settings(BaseModel):
 
     smtp: SmtpSettings = Field(default_factory=lambda: SmtpSettings.model_validate({}),
                                description="Cổng SMTP / the SMTP door.")
+    lmtp: LmtpSettings = Field(default_factory=lambda: LmtpSettings.model_validate({}),
+                               description="Cổng LMTP / the LMTP door.")
 
     @field_validator("timezone")
     @classmethod

@@ -8,7 +8,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from mailhub.hub import Hub
-from mailhub.ingress.smtp import start_smtp
+from mailhub.ingress.smtp import start_lmtp, start_smtp
 from mailhub.pipeline import file_pending
 
 log = logging.getLogger("mailhub")
@@ -27,16 +27,21 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     filing = ThreadPoolExecutor(1, thread_name_prefix="filing")
     # Stored before a crash or restart but not filed yet: the table is the queue.
     loop.run_in_executor(filing, file_pending, hub)
-    server = await start_smtp(hub, filing)
-    log.info("mailhub: SMTP %s, database %s", hub.settings.smtp.listen,
-             hub.engine.url.render_as_string(hide_password=True))
+    servers = [await start_smtp(hub, filing)]
+    lmtp = await start_lmtp(hub, filing)
+    if lmtp is not None:
+        servers.append(lmtp)
+    log.info("mailhub: SMTP %s, LMTP %s, database %s", hub.settings.smtp.listen,
+             hub.settings.lmtp.listen or "off", hub.engine.url.render_as_string(hide_password=True))
     if ready is not None:
         ready.set()
     await stop.wait()
     log.info("mailhub: stopping")
-    server.close()
+    for server in servers:
+        server.close()
     try:
-        await asyncio.wait_for(server.wait_closed(), SHUTDOWN_GRACE)
+        await asyncio.wait_for(asyncio.gather(*(s.wait_closed() for s in servers)),
+                               SHUTDOWN_GRACE)
     except TimeoutError:
         log.warning("mailhub: sessions still open after %ss", SHUTDOWN_GRACE)
     await loop.run_in_executor(None, filing.shutdown)

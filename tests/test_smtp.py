@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mailhub import models
-from mailhub.config import Settings, SmtpSettings
+from mailhub.config import LmtpSettings, Settings, SmtpSettings
 from mailhub.daemon import serve
 from mailhub.hub import Hub, open_hub
 from mailhub.pipeline import Envelope, receive
@@ -187,3 +187,37 @@ def test_messages_stored_before_a_restart_are_filed_on_start(smtp_hub: Hub) -> N
         assert states(smtp_hub, wait=1) == {"filed": 1}
     finally:
         running.close()
+
+
+@pytest.fixture
+def lmtp_hub(settings: Settings, clock: Callable[[], datetime],
+             tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[Hub]:
+    socket_path = tmp_path_factory.mktemp("lmtp") / "mailhub.sock"
+    hub = open_hub(settings.model_copy(update={
+        "smtp": SmtpSettings(listen=f"127.0.0.1:{free_port()}"),
+        "lmtp": LmtpSettings(listen=str(socket_path))}), clock)
+    yield hub
+    hub.engine.dispose()
+
+
+def test_lmtp_answers_once_per_recipient(lmtp_hub: Hub) -> None:
+    running = Running(lmtp_hub)
+    try:
+        client = smtplib.LMTP(lmtp_hub.settings.lmtp.listen)
+        client.ehlo()  # smtplib.LMTP sends LHLO
+        assert client.mail(SCHOOL)[0] == 250
+        assert client.rcpt(TEAM)[0] == 250
+        assert client.rcpt("tomamnon.pgdhm@hanoiedu.vn")[0] == 250
+        assert client.rcpt("nobody@example.com")[0] == 550
+        client.putcmd("data")
+        assert client.getreply()[0] == 354
+        client.send(mail().replace(b"\n.", b"\n..") + b"\r\n.\r\n")
+        replies = [client.getreply() for _ in range(2)]
+        client.quit()
+    finally:
+        running.close()
+    assert [code for code, _ in replies] == [250, 250]
+    assert states(lmtp_hub, wait=1) == {"filed": 1}
+    with Session(lmtp_hub.engine) as session:
+        assert session.exec(select(models.Message.door)).one() == "lmtp"

@@ -16,6 +16,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
@@ -73,6 +74,12 @@ class Door:
         return RECIPIENT_OK
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        reply = await self._data(session, envelope)
+        if self.door == "lmtp":  # LMTP answers once per accepted recipient
+            return "\r\n".join([reply] * max(1, len(envelope.rcpt_tos)))
+        return reply
+
+    async def _data(self, session: Session, envelope: SmtpEnvelope) -> str:
         raw = envelope.original_content or b""
         header_from = _header_from(raw)
         refused = self.refusal(header_from, envelope.smtp_utf8)
@@ -162,6 +169,24 @@ async def start_smtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server:
                              enable_SMTPUTF8=True, hostname=config.hostname or None,
                              timeout=config.timeout, loop=loop),
         host=host or "127.0.0.1", port=int(port))
+
+
+async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server | None:
+    """Listen on [lmtp] listen (host:port, or a Unix socket path); None when it is off."""
+    listen = hub.settings.lmtp.listen
+    if not listen:
+        return None
+    config, door = hub.settings.smtp, Door(hub, filing, door="lmtp")
+    loop = asyncio.get_running_loop()
+
+    def session() -> LMTP:
+        return LMTP(door, data_size_limit=config.max_message_size, enable_SMTPUTF8=True,
+                    hostname=config.hostname or None, timeout=config.timeout, loop=loop)
+
+    if listen.startswith("/"):
+        return await loop.create_unix_server(session, path=listen)
+    host, _, port = listen.rpartition(":")
+    return await loop.create_server(session, host=host or "127.0.0.1", port=int(port))
 
 
 def _header_from(raw: bytes) -> str:
