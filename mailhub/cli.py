@@ -5,6 +5,7 @@ Output is a rich table for people or, with --json, JSON for scripts.
 
 from __future__ import annotations
 
+import getpass
 import json
 import mailbox
 import sys
@@ -24,6 +25,7 @@ from mailhub.config import Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
 from mailhub.pipeline import Envelope, Outcome
+from mailhub.staff import Role, add_user
 
 app = typer.Typer(help="mailhub — tiếp nhận và phân loại thư của Phòng GD&ĐT / "
                        "e-mail filing for an Education and Training Office.",
@@ -32,6 +34,8 @@ import_app = typer.Typer(help="Nhập hộp thư cũ / import an existing mailbo
                          no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu / database.", no_args_is_help=True)
 config_app = typer.Typer(help="Cấu hình / configuration.", no_args_is_help=True)
+user_app = typer.Typer(help="Tài khoản cán bộ / office staff accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
@@ -218,6 +222,26 @@ def db_upgrade() -> None:
     engine = db.make_engine(_settings().database)
     db.upgrade(engine)
     out.print(f"OK: {db.current_revision(engine)}")
+
+
+@user_app.command("add")
+def user_add(email: str, role: Annotated[Role, typer.Option(
+        help="Vai trò / role: team, leader, inspector, admin.")] = Role.TEAM) -> None:
+    """Thêm hoặc đổi mật khẩu tài khoản / add an account or set its password.
+
+    Mật khẩu nhập từ bàn phím, hoặc dòng đầu của đầu vào chuẩn / the password is read from
+    the terminal, or from the first line of standard input when that is not a terminal."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu / password: ")
+        if getpass.getpass("Nhập lại / again: ") != password:
+            _fail(MailhubError("hai lần nhập không khớp / the passwords differ"))
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        add_user(_hub(), email, role, password)
+    except MailhubError as exc:
+        _fail(exc)
+    out.print(f"OK: {email.lower()} ({role.value})")
 
 
 @config_app.command("example")

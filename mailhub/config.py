@@ -41,6 +41,12 @@ class SmtpSettings(BaseModel):
                          "command and data timeout, seconds.")
     max_sessions: int = Field(100, gt=0, description="Số phiên đồng thời tối đa / "
                               "most concurrent sessions.")
+    tls_cert: str = Field("", description="Chứng chỉ TLS (PEM) cho STARTTLS; trống = không TLS, "
+                          "không AUTH / TLS certificate chain for STARTTLS; empty: no TLS, "
+                          "no AUTH.")
+    tls_key: str = Field("", description="Khoá riêng TLS (PEM) / TLS private key (PEM).")
+    max_failed_logins: int = Field(5, gt=0, description="Số lần đăng nhập sai tối đa mỗi địa chỉ "
+                                   "IP trong 15 phút / failed logins per IP per 15 minutes.")
 
 
 class LmtpSettings(BaseModel):
@@ -116,7 +122,8 @@ class Settings(BaseModel):
         return self.state_dir / "archive"
 
 
-_PATH_FIELDS = ("state_dir", "registry", "rules_dir")
+_PATH_FIELDS = (("", "state_dir"), ("", "registry"), ("", "rules_dir"),
+                ("smtp", "tls_cert"), ("smtp", "tls_key"))
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -132,9 +139,11 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if path is not None:
         values, locator = tomlfile.load(path)
         base = path.parent
-        for name in _PATH_FIELDS:
-            if isinstance(values.get(name), str) and not Path(values[name]).is_absolute():
-                values[name] = str(base / values[name])
+        for table, name in _PATH_FIELDS:
+            section = values.get(table, {}) if table else values
+            if isinstance(section, dict) and isinstance(section.get(name), str) and \
+                    section[name] and not Path(section[name]).is_absolute():
+                section[name] = str(base / section[name])
     for name, info in Settings.model_fields.items():
         if info.default_factory is None and f"{ENV_PREFIX}{name.upper()}" in env:
             values[name] = env[f"{ENV_PREFIX}{name.upper()}"]

@@ -96,3 +96,14 @@ class Refusal(SQLModel, table=True):
     stage: str = Field(max_length=8)   # MAIL | DATA
     rule: str = Field(max_length=200)
     reply: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Staff(SQLModel, table=True):
+    """An office staff account: SMTP AUTH now, the web console later."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=500, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=300)
+    created_at: datetime = Field(sa_column=_when(nullable=False))
+    disabled: bool = False

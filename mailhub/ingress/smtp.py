@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from mailhub import models
@@ -27,6 +30,7 @@ from mailhub.message import sender
 from mailhub.pipeline import Envelope, file, receive
 from mailhub.policy import decide, gather
 from mailhub.registry import Kind
+from mailhub.staff import check_login
 from mailhub.verdict import Action
 from mailhub.vietnamese import unaccent
 
@@ -40,6 +44,8 @@ TOO_MANY_RECIPIENTS = "452 4.5.3 Qua nhieu nguoi nhan / Too many recipients"
 TRY_LATER = ("451 4.3.0 Loi tam thoi khi luu thu, xin gui lai sau / "
              "Temporary failure storing the message, please retry later")
 TOO_MANY_SESSIONS = "421 4.7.0 Qua nhieu ket noi, xin thu lai sau / Too many connections"
+TOO_MANY_FAILED_LOGINS = ("454 4.7.0 Dang nhap sai qua nhieu lan, xin thu lai sau / "
+                          "Too many failed logins, try again later")
 OWNED_KINDS = (Kind.PGD, Kind.TEAM)
 
 
@@ -134,6 +140,36 @@ class Door:
             db.execute(models.Refusal.__table__.insert().values(row))  # type: ignore[attr-defined]
 
 
+class LoginGuard:
+    """aiosmtpd authenticator: office staff accounts, with failed logins limited per IP."""
+
+    WINDOW = timedelta(minutes=15)
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.failures: dict[str, deque[datetime]] = defaultdict(deque)
+
+    def __call__(self, server: SMTP, session: Session, envelope: SmtpEnvelope,
+                 mechanism: str, auth_data: Any) -> AuthResult:
+        ip = _peer(session).rsplit(":", 1)[0]
+        now = self.hub.clock()
+        recent = self.failures[ip]
+        while recent and now - recent[0] > self.WINDOW:
+            recent.popleft()
+        if len(recent) >= self.hub.settings.smtp.max_failed_logins:
+            log.warning("AUTH from %s refused: %s failed logins", ip, len(recent))
+            return AuthResult(success=False, handled=False, message=TOO_MANY_FAILED_LOGINS)
+        if isinstance(auth_data, LoginPassword):
+            login = auth_data.login.decode("utf-8", "replace")
+            account = check_login(self.hub, login, auth_data.password.decode("utf-8", "replace"))
+            if account is not None:
+                log.info("AUTH %s from %s", account.email, ip)
+                return AuthResult(success=True, auth_data=account.email)
+            log.warning("AUTH failed for %r from %s", login[:100], ip)
+        recent.append(now)
+        return AuthResult(success=False, handled=False)
+
+
 class LimitedSMTP(SMTP):
     """aiosmtpd's SMTP with a cap on concurrent sessions."""
 
@@ -164,11 +200,23 @@ async def start_smtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server:
     server_class = type("Sessions", (LimitedSMTP,), {"sessions": 0,
                                                      "limit": config.max_sessions})
     loop = asyncio.get_running_loop()
+    tls = _tls_context(config.tls_cert, config.tls_key)
+    guard = LoginGuard(hub)
+    # AUTH is offered only once STARTTLS has run (auth_require_tls), never in the clear.
     return await loop.create_server(
         lambda: server_class(door, data_size_limit=config.max_message_size,
                              enable_SMTPUTF8=True, hostname=config.hostname or None,
-                             timeout=config.timeout, loop=loop),
+                             timeout=config.timeout, loop=loop, tls_context=tls,
+                             authenticator=guard, auth_require_tls=True),
         host=host or "127.0.0.1", port=int(port))
+
+
+def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
+    if not cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key or None)
+    return context
 
 
 async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server | None:
