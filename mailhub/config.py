@@ -45,6 +45,8 @@ class SmtpSettings(BaseModel):
                           "không AUTH / TLS certificate chain for STARTTLS; empty: no TLS, "
                           "no AUTH.")
     tls_key: str = Field("", description="Khoá riêng TLS (PEM) / TLS private key (PEM).")
+    shutdown_grace: int = Field(30, gt=0, description="Thời gian chờ các phiên đang mở khi dừng "
+                                "(giây) / seconds in-flight sessions get after SIGTERM.")
     max_failed_logins: int = Field(5, gt=0, description="Số lần đăng nhập sai tối đa mỗi địa chỉ "
                                    "IP trong 15 phút / failed logins per IP per 15 minutes.")
 

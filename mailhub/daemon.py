@@ -13,8 +13,6 @@ from mailhub.pipeline import file_pending
 
 log = logging.getLogger("mailhub")
 
-SHUTDOWN_GRACE = 30.0  # seconds in-flight sessions get to finish after SIGTERM
-
 
 async def serve(hub: Hub, stop: asyncio.Event | None = None,
                 ready: asyncio.Event | None = None) -> None:
@@ -41,9 +39,9 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
         server.close()
     try:
         await asyncio.wait_for(asyncio.gather(*(s.wait_closed() for s in servers)),
-                               SHUTDOWN_GRACE)
+                               hub.settings.smtp.shutdown_grace)
     except TimeoutError:
-        log.warning("mailhub: sessions still open after %ss", SHUTDOWN_GRACE)
+        log.warning("mailhub: sessions still open after %ss", hub.settings.smtp.shutdown_grace)
     await loop.run_in_executor(None, filing.shutdown)
 
 
