@@ -47,4 +47,6 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
 
 def run(hub: Hub) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # aiosmtpd logs every command at INFO, AUTH credentials included: keep its warnings only.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     asyncio.run(serve(hub))
