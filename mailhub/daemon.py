@@ -8,7 +8,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from mailhub.hub import Hub
-from mailhub.ingress.smtp import start_lmtp, start_smtp
+from mailhub.ingress.smtp import Sessions, start_lmtp, start_smtp
 from mailhub.pipeline import file_pending
 
 log = logging.getLogger("mailhub")
@@ -25,8 +25,9 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     filing = ThreadPoolExecutor(1, thread_name_prefix="filing")
     # Stored before a crash or restart but not filed yet: the table is the queue.
     loop.run_in_executor(filing, file_pending, hub)
-    servers = [await start_smtp(hub, filing)]
-    lmtp = await start_lmtp(hub, filing)
+    sessions = Sessions(limit=hub.settings.smtp.max_sessions)
+    servers = [await start_smtp(hub, filing, sessions)]
+    lmtp = await start_lmtp(hub, filing, sessions)
     if lmtp is not None:
         servers.append(lmtp)
     log.info("mailhub: SMTP %s, LMTP %s, database %s", hub.settings.smtp.listen,
@@ -36,12 +37,13 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     await stop.wait()
     log.info("mailhub: stopping")
     for server in servers:
-        server.close()
-    try:
-        await asyncio.wait_for(asyncio.gather(*(s.wait_closed() for s in servers)),
-                               hub.settings.smtp.shutdown_grace)
-    except TimeoutError:
-        log.warning("mailhub: sessions still open after %ss", hub.settings.smtp.shutdown_grace)
+        server.close()  # no new sessions; the open ones may finish their message
+    deadline = loop.time() + hub.settings.smtp.shutdown_grace
+    while sessions.open and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    if sessions.open:
+        log.warning("mailhub: %s sessions still open after %ss", sessions.open,
+                    hub.settings.smtp.shutdown_grace)
     await loop.run_in_executor(None, filing.shutdown)
 
 

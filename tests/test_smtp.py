@@ -221,3 +221,37 @@ def test_lmtp_answers_once_per_recipient(lmtp_hub: Hub) -> None:
     assert states(lmtp_hub, wait=1) == {"filed": 1}
     with Session(lmtp_hub.engine) as session:
         assert session.exec(select(models.Message.door)).one() == "lmtp"
+
+
+def test_sessions_beyond_the_limit_are_refused(settings: Settings,
+                                               clock: Callable[[], datetime]) -> None:
+    hub = open_hub(settings.model_copy(update={"smtp": SmtpSettings(
+        listen=f"127.0.0.1:{free_port()}", max_sessions=2)}), clock)
+    running = Running(hub)
+    try:
+        first, second = running.client(), running.client()
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            running.client()
+        assert refused.value.smtp_code == 421
+        first.quit()
+        third = running.client()  # a place is free again
+        assert third.noop()[0] == 250
+        second.quit()
+        third.quit()
+    finally:
+        running.close()
+        hub.engine.dispose()
+
+
+def test_stopping_lets_an_open_session_finish_its_message(server: Running) -> None:
+    client = server.client()
+    client.ehlo()
+    client.mail(SCHOOL)
+    client.rcpt(TEAM)
+    server.loop.call_soon_threadsafe(server.stop.set)  # SIGTERM arrives mid-transaction
+    time.sleep(0.2)
+    assert client.data(mail())[0] == 250
+    client.quit()
+    server.thread.join(10)
+    assert not server.thread.is_alive()
+    assert states(server.hub) == {"filed": 1}  # filed before the worker stopped

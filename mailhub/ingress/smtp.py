@@ -14,6 +14,7 @@ import logging
 import ssl
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -170,44 +171,58 @@ class LoginGuard:
         return AuthResult(success=False, handled=False)
 
 
-class LimitedSMTP(SMTP):
-    """aiosmtpd's SMTP with a cap on concurrent sessions."""
+@dataclass
+class Sessions:
+    """Open sessions of the doors: capped while running, drained when stopping."""
 
-    sessions = 0
-    limit = 100
+    limit: int
+    open: int = 0
+
+
+class _Counted(SMTP):
+    """A session that counts itself in Sessions and refuses to start beyond the limit."""
+
+    def __init__(self, *args: Any, sessions: Sessions, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions, self._counted = sessions, False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        type(self).sessions += 1
+        if self._counted:  # STARTTLS hands the same session a TLS transport
+            super().connection_made(transport)
+            return
+        self.sessions.open += 1
         self._counted = True
-        if type(self).sessions > self.limit:
+        if self.sessions.open > self.sessions.limit:
             transport.write((TOO_MANY_SESSIONS + "\r\n").encode())  # type: ignore[attr-defined]
             transport.close()
             return
         super().connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if getattr(self, "_counted", False):
-            type(self).sessions -= 1
+        if self._counted:
+            self.sessions.open -= 1
             self._counted = False
         super().connection_lost(exc)
 
 
-async def start_smtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server:
+class _CountedLMTP(_Counted, LMTP):
+    pass
+
+
+async def start_smtp(hub: Hub, filing: ThreadPoolExecutor, sessions: Sessions) -> asyncio.Server:
     """Listen on [smtp] listen; returns the asyncio server."""
     config = hub.settings.smtp
     host, _, port = config.listen.rpartition(":")
     door = Door(hub, filing)
-    server_class = type("Sessions", (LimitedSMTP,), {"sessions": 0,
-                                                     "limit": config.max_sessions})
     loop = asyncio.get_running_loop()
     tls = _tls_context(config.tls_cert, config.tls_key)
     guard = LoginGuard(hub)
     # AUTH is offered only once STARTTLS has run (auth_require_tls), never in the clear.
     return await loop.create_server(
-        lambda: server_class(door, data_size_limit=config.max_message_size,
-                             enable_SMTPUTF8=True, hostname=config.hostname or None,
-                             timeout=config.timeout, loop=loop, tls_context=tls,
-                             authenticator=guard, auth_require_tls=True),
+        lambda: _Counted(door, data_size_limit=config.max_message_size, enable_SMTPUTF8=True,
+                         hostname=config.hostname or None, timeout=config.timeout, loop=loop,
+                         tls_context=tls, authenticator=guard, auth_require_tls=True,
+                         sessions=sessions),
         host=host or "127.0.0.1", port=int(port))
 
 
@@ -219,7 +234,8 @@ def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
     return context
 
 
-async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server | None:
+async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor,
+                     sessions: Sessions) -> asyncio.Server | None:
     """Listen on [lmtp] listen (host:port, or a Unix socket path); None when it is off."""
     listen = hub.settings.lmtp.listen
     if not listen:
@@ -228,8 +244,9 @@ async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor) -> asyncio.Server | N
     loop = asyncio.get_running_loop()
 
     def session() -> LMTP:
-        return LMTP(door, data_size_limit=config.max_message_size, enable_SMTPUTF8=True,
-                    hostname=config.hostname or None, timeout=config.timeout, loop=loop)
+        return _CountedLMTP(door, data_size_limit=config.max_message_size,
+                            enable_SMTPUTF8=True, hostname=config.hostname or None,
+                            timeout=config.timeout, loop=loop, sessions=sessions)
 
     if listen.startswith("/"):
         return await loop.create_unix_server(session, path=listen)
