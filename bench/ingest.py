@@ -20,7 +20,7 @@ and no RESULT is printed if the mailhub run is invalid (missing rows, bad states
 
     python bench/ingest.py --count 200          # quick check
     python bench/ingest.py                      # 10,000 messages
-    python bench/ingest.py --count 1000 --profile /tmp/ingest.prof
+    python bench/ingest.py --count 1000 --profile ingest.prof
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ altered or in 'error').
 
     python bench/smtp.py --count 200               # quick check
     python bench/smtp.py                           # 2,000 messages over 8 sessions
-    python bench/smtp.py --count 500 --profile /tmp/smtp.prof
+    python bench/smtp.py --count 500 --profile smtp.prof
 """
 
 from __future__ import annotations
