@@ -6,10 +6,12 @@ a database to the newest revision, so every command works on an empty one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -29,8 +31,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        _WRITERS[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+# SQLite has one writer at a time; threads of one process queue on a lock here, which
+# hands over at once, instead of on SQLite's busy handler, which sleeps milliseconds.
+_WRITERS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -58,7 +66,8 @@ def transaction(engine: Engine, durable: bool = True) -> Iterator[Connection]:
     """One transaction. durable=True: its commit survives power loss (a received message:
     the door has acknowledged it). durable=False: a commit lost to power loss is redone
     (a filing: the message is still 'received' and is filed again at start)."""
-    with engine.connect().execution_options(write=True, durable=durable) as db, db.begin():
+    with _WRITERS.get(engine, nullcontext()), \
+            engine.connect().execution_options(write=True, durable=durable) as db, db.begin():
         if db.dialect.name == "postgresql" and not durable:
             db.exec_driver_sql("SET LOCAL synchronous_commit = off")
         yield db
