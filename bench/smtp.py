@@ -7,21 +7,22 @@ quoted-printable), a third with a pdf/xlsx/docx attachment, each from a school o
 data/units.csv (kinds MN/TH/THCS) to the team of its level (the TEAM row whose `levels`
 holds the school's kind), with CRLF line ends as on the wire. Generation is not timed.
 
-Each side is a server process on 127.0.0.1 (a free port, its own temp dir); this process is
-the client and sends the messages over C concurrent SMTP sessions (smtplib, one thread
-each), every session its share one after another (MAIL, RCPT, DATA):
+Each side is a server process on 127.0.0.1 (a free port, its own temp dir), both started
+first; this process is the client. In interleaved blocks (--block), it sends the block's
+messages to each side over C concurrent SMTP sessions (smtplib, one thread each), every
+session its share one after another (MAIL, RCPT, DATA):
 
   baseline  a bare aiosmtpd server (this script with --baseline-server) whose handle_DATA
             writes the message to its own file with flush + os.fsync, on the event loop's
             default executor as mailhub's door stores, and answers 250;
   mailhub   `python -m mailhub --config FILE serve` over a fresh state dir (SQLite); its
-            clock runs until every message has left state 'received' (polling the
-            database), so the filing is counted.
+            clock runs until every message of the block has left state 'received'
+            (polling the database), so the filing is counted.
 
-Sessions are opened (EHLO said) before the clock starts. A message's latency runs from its
-MAIL FROM to the 250 after its DATA. Afterwards every 250 must name a stored copy of the
-bytes sent: a file for the baseline; for mailhub the row whose id the reply gives, with the
-sha256 of those bytes, none left in 'received' or in 'error', no row without a 250.
+Sessions are opened (EHLO said) before each block's clock starts. A message's latency runs
+from its MAIL FROM to the 250 after its DATA. Afterwards every 250 must name a stored copy
+of the bytes sent: a file for the baseline; for mailhub the row whose id the reply gives,
+with the sha256 of those bytes, none left in 'received' or in 'error', no row without a 250.
 The last line is `RESULT smtp value=<msg/s> baseline=<msg/s> ratio=<r>`. The exit status is
 0 whatever the ratio (a WARNING line comes before RESULT below the target); it is 1, with
 ERROR lines and no RESULT, when a run is invalid (a message refused, lost, duplicated,
@@ -76,6 +77,7 @@ from ingest import (
     _fields,
     _headers,
     _serialize,
+    blocks,
     load_senders,
     report_text,
     revision,
@@ -169,15 +171,16 @@ class Traffic:
         return max((d.done for d in self.deliveries), default=self.started)
 
 
-def send_all(port: int, letters: Sequence[Letter], connections: int,
+def send_all(port: int, letters: Sequence[Letter], block: Sequence[int], connections: int,
              timeout: float) -> Traffic:
-    """Send every letter over `connections` sessions opened before the clock starts.
+    """Send the letters of `block` over `connections` sessions opened before the clock starts.
 
-    Session k sends letters k, k + C, k + 2C, ... one after another; each thread appends to
-    its own list, so the only shared state is the failures list (list.append is atomic).
+    Session k sends the block's letters k, k + C, k + 2C, ... one after another; each thread
+    appends to its own list, so the only shared state is the failures list (list.append is
+    atomic).
     """
-    sessions = max(1, min(connections, len(letters)))
-    shares = [range(k, len(letters), sessions) for k in range(sessions)]
+    sessions = max(1, min(connections, len(block)))
+    shares = [block[k::sessions] for k in range(sessions)]
     barrier = threading.Barrier(sessions + 1, timeout=timeout)
     done: list[list[Delivery]] = [[] for _ in shares]
     traffic = Traffic()
@@ -263,9 +266,10 @@ def wait_listening(port: int, alive: Callable[[], bool], what: str) -> None:
 @dataclass
 class ServerRun:
     name: str
-    cpu: float | None = None   # the server process's user + system seconds while timed
+    cpu: float | None = 0.0    # the server process's user + system seconds while timed
     exit_status: int | None = None
     log: Path | None = None
+    in_process: bool = False   # --profile: mailhub runs in the client's process
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -301,8 +305,11 @@ def server_process(run: ServerRun, argv: list[str], port: int,
         run.exit_status = process.returncode
 
 
-def cpu_between(before: float | None, after: float | None) -> float | None:
-    return after - before if before is not None and after is not None else None
+def add_cpu(run: ServerRun, before: float | None, after: float | None) -> None:
+    if run.cpu is None or before is None or after is None:
+        run.cpu = None
+    else:
+        run.cpu += after - before
 
 
 # The baseline server: this script with --baseline-server FOLDER --port PORT.
@@ -348,8 +355,9 @@ async def baseline_server(folder: Path, port: int) -> None:
 # mailhub in this process (--profile), as tests/test_smtp.py's Running, with a cProfile in
 # every thread it starts.
 
-IDLE = ("<method 'poll' of 'select.epoll' objects>", "<method 'get' of '_queue.SimpleQueue' "
-        "objects>", "<method 'acquire' of '_thread.lock' objects>")
+# Where the loop and the executors' threads wait for work (not for a lock: that is busy).
+IDLE = ("<method 'poll' of 'select.epoll' objects>",
+        "<method 'get' of '_queue.SimpleQueue' objects>")
 
 
 class ProfiledServer:
@@ -393,30 +401,38 @@ class ProfiledServer:
             self.loop.close()
 
     def report(self, path: Path, top: int = 15) -> None:
-        """Busy time per thread (idle waits left out) and the top hotspots of them all."""
-        print("profile of the in-process mailhub server, per thread (busy = profiled time "
-              "less idle waits in epoll/queue/lock):")
-        merged: pstats.Stats | None = None
+        """Busy time per kind of thread (idle waits left out), the top hotspots of each by
+        own time, and the top mailhub functions by cumulative time over them all."""
+        groups: dict[str, tuple[int, pstats.Stats]] = {}
         for name, profile in self.profiles:
+            group = re.sub(r"[_\d]+$", "", name)  # asyncio_3 -> asyncio, filing_0 -> filing
             stats = pstats.Stats(profile)
-            idle = sum(stat[2] for key, stat in stats.stats.items()  # type: ignore[attr-defined]
-                       if key[2] in IDLE)
-            print(f"  {name:22s} busy {stats.total_tt - idle:7.2f} s "  # type: ignore[attr-defined]
-                  f"(idle {idle:6.2f} s)")
-            if merged is None:
-                merged = stats
+            if group in groups:
+                count, merged = groups[group]
+                groups[group] = count + 1, merged.add(stats)
             else:
-                merged.add(stats)
-        if merged is None:
+                groups[group] = 1, stats
+        total: pstats.Stats | None = None
+        print("profile of the in-process mailhub server by kind of thread (busy = profiled "
+              "time less waits for work in epoll/queue; executor threads run receive(), "
+              "the filing thread file()):")
+        for group, (count, stats) in groups.items():
+            table = stats.stats  # type: ignore[attr-defined]
+            idle = sum(table.pop(key)[2] for key in [k for k in table if k[2] in IDLE])
+            busy = sum(stat[2] for stat in table.values())
+            if busy < 0.01:
+                continue
+            print(f"== {group} ({count} thread{'s' if count > 1 else ''}): busy {busy:.2f} s, "
+                  f"idle {idle:.2f} s; top {top // 2} by own time")
+            stats.stream = sys.stdout  # type: ignore[attr-defined]
+            stats.sort_stats("tottime").print_stats(top // 2)
+            total = stats if total is None else total.add(stats)
+        if total is None:
             return
-        for key in [key for key in merged.stats if key[2] in IDLE]:  # type: ignore[attr-defined]
-            del merged.stats[key]  # type: ignore[attr-defined]
-        merged.dump_stats(path)
-        print(f"merged profile written to {path}; top {top} by own time, all threads:")
-        merged.stream = sys.stdout  # type: ignore[attr-defined]
-        merged.sort_stats("tottime").print_stats(top)
-        print(f"top {top} mailhub functions by cumulative time:")
-        merged.sort_stats("cumulative").print_stats(
+        total.dump_stats(path)
+        print(f"merged profile written to {path}; top {top} mailhub functions by cumulative "
+              "time, all threads:")
+        total.sort_stats("cumulative").print_stats(
             re.escape(str(Path(models.__file__).parent)), top)
 
 
@@ -425,41 +441,46 @@ class ProfiledServer:
 
 @dataclass
 class Side:
+    """One server's measurement, summed over the blocks."""
+
     name: str
-    traffic: Traffic
-    finished: float               # perf_counter() when the side's work was done
     server: ServerRun
+    seconds: float = 0.0     # clock start to the last 250 (mailhub: to no row 'received')
+    accepting: float = 0.0   # clock start to the last 250
+    client_cpu: float = 0.0
+    deliveries: list[Delivery] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
     states: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def seconds(self) -> float:
-        return self.finished - self.traffic.started
+    def add(self, traffic: Traffic, finished: float) -> None:
+        self.seconds += finished - traffic.started
+        self.accepting += traffic.last_reply - traffic.started
+        self.client_cpu += traffic.client_cpu
+        self.deliveries += traffic.deliveries
+        self.failures += traffic.failures
 
     @property
     def rate(self) -> float:
-        return len(self.traffic.deliveries) / self.seconds if self.seconds > 0 else 0.0
+        return len(self.deliveries) / self.seconds if self.seconds > 0 else 0.0
 
     def latency_ms(self, percentile: int) -> float:
-        latencies = [d.latency for d in self.traffic.deliveries]
+        latencies = [d.latency for d in self.deliveries]
         if len(latencies) < 2:
             return 1000 * latencies[0] if latencies else 0.0
         return 1000 * statistics.quantiles(latencies, n=100, method="inclusive")[percentile - 1]
 
 
-def run_baseline(letters: Sequence[Letter], work: Path, args: argparse.Namespace) -> Side:
-    folder, port = work / "baseline", free_port()
-    folder.mkdir()
-    server = ServerRun("baseline")
+CpuReader = Callable[[], float | None]
+
+
+@contextmanager
+def baseline_up(folder: Path, work: Path, run: ServerRun) -> Iterator[tuple[int, CpuReader]]:
+    port = free_port()
     argv = [sys.executable, str(Path(__file__).resolve()), "--baseline-server", str(folder),
             "--port", str(port)]
-    with server_process(server, argv, port, work / "baseline.log") as cpu:
-        before = cpu()
-        traffic = send_all(port, letters, args.connections, args.timeout)
-        server.cpu = cpu_between(before, cpu())
-    side = Side("baseline", traffic, traffic.last_reply, server)
-    side.problems = traffic.failures + verify_files(folder, letters, traffic)
-    return side
+    with server_process(run, argv, port, work / "baseline.log") as cpu:
+        yield port, cpu
 
 
 def bench_settings(state_dir: Path, port: int) -> Settings:
@@ -477,38 +498,61 @@ def write_config(settings: Settings, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run_mailhub(letters: Sequence[Letter], work: Path, args: argparse.Namespace) -> Side:
+@contextmanager
+def mailhub_up(work: Path, run: ServerRun,
+               profile: Path | None) -> Iterator[tuple[int, Engine, CpuReader]]:
+    """`mailhub serve` over a fresh state dir, and an engine on its database; with `profile`,
+    in this process under cProfile (the report is printed when it stops)."""
     port = free_port()
     settings = bench_settings(work / "state", port)
-    server = ServerRun("mailhub")
-    if args.profile is None:
+    if profile is None:
         config = work / "mailhub.toml"
         write_config(settings, config)
         argv = [sys.executable, "-m", "mailhub", "--config", str(config), "serve"]
-        with server_process(server, argv, port, work / "mailhub.log") as cpu:
+        with server_process(run, argv, port, work / "mailhub.log") as cpu:
             engine = make_engine(settings.database)
             try:
-                before = cpu()
-                traffic = send_all(port, letters, args.connections, args.timeout)
-                finished, states = wait_filed(engine, traffic.started + args.timeout)
-                server.cpu = cpu_between(before, cpu())
-                side = Side("mailhub", traffic, finished, server, states)
-                side.problems = traffic.failures + verify_rows(engine, letters, traffic, states)
+                yield port, engine, cpu
             finally:
                 engine.dispose()
-        return side
+        return
+    run.in_process = True
     hub = open_hub(settings)
-    profiled = ProfiledServer(hub)
     try:
-        traffic = send_all(port, letters, args.connections, args.timeout)
-        finished, states = wait_filed(hub.engine, traffic.started + args.timeout)
+        profiled = ProfiledServer(hub)
+        try:
+            yield port, hub.engine, lambda: None
+        finally:
+            profiled.close()
     finally:
-        profiled.close()
-    side = Side("mailhub", traffic, finished, server, states)
-    side.problems = traffic.failures + verify_rows(hub.engine, letters, traffic, states)
-    hub.engine.dispose()
-    profiled.report(args.profile)
-    return side
+        hub.engine.dispose()
+    profiled.report(profile)
+
+
+def run(letters: Sequence[Letter], work: Path, args: argparse.Namespace) -> tuple[Side, Side]:
+    """Both servers up, then block by block: the baseline, then mailhub until filed."""
+    base, mine = Side("baseline", ServerRun("baseline")), Side("mailhub", ServerRun("mailhub"))
+    folder = work / "baseline"
+    folder.mkdir()
+    with baseline_up(folder, work, base.server) as (base_port, base_cpu), \
+            mailhub_up(work, mine.server, args.profile) as (port, engine, cpu):
+        for start, end in blocks(len(letters), args.block):
+            block = range(start, end)
+            before = base_cpu()
+            traffic = send_all(base_port, letters, block, args.connections, args.timeout)
+            add_cpu(base.server, before, base_cpu())
+            base.add(traffic, traffic.last_reply)
+            before = cpu()
+            traffic = send_all(port, letters, block, args.connections, args.timeout)
+            finished, mine.states = wait_filed(engine, traffic.started + args.timeout)
+            add_cpu(mine.server, before, cpu())
+            mine.add(traffic, finished)
+            if base.failures or mine.failures or mine.states.get("received"):
+                break  # invalid already: stop sending
+        base.problems = base.failures + verify_files(folder, letters, base.deliveries)
+        mine.problems = mine.failures + verify_rows(engine, letters, mine.deliveries,
+                                                    mine.states)
+    return base, mine
 
 
 def message_states(engine: Engine) -> dict[str, int]:
@@ -532,11 +576,11 @@ def wait_filed(engine: Engine, deadline: float) -> tuple[float, dict[str, int]]:
 # ------------------------------------------------------------------ verification
 
 
-def replies(traffic: Traffic) -> tuple[dict[str, int], list[str]]:
+def replies(deliveries: Sequence[Delivery]) -> tuple[dict[str, int], list[str]]:
     """The name each 250 gave its message (file or row id) -> the message's index."""
     named: dict[str, int] = {}
     problems = []
-    for delivery in traffic.deliveries:
+    for delivery in deliveries:
         match = QUEUED_AS.search(delivery.reply)
         if match is None:
             problems.append(f"message {delivery.index}: no 'queued as' in {delivery.reply!r}")
@@ -548,8 +592,9 @@ def replies(traffic: Traffic) -> tuple[dict[str, int], list[str]]:
     return named, problems
 
 
-def verify_files(folder: Path, letters: Sequence[Letter], traffic: Traffic) -> list[str]:
-    named, problems = replies(traffic)
+def verify_files(folder: Path, letters: Sequence[Letter],
+                 deliveries: Sequence[Delivery]) -> list[str]:
+    named, problems = replies(deliveries)
     for name, index in named.items():
         path = folder / f"{name}.eml"
         if not path.is_file():
@@ -562,9 +607,9 @@ def verify_files(folder: Path, letters: Sequence[Letter], traffic: Traffic) -> l
     return problems
 
 
-def verify_rows(engine: Engine, letters: Sequence[Letter], traffic: Traffic,
+def verify_rows(engine: Engine, letters: Sequence[Letter], deliveries: Sequence[Delivery],
                 states: dict[str, int]) -> list[str]:
-    named, problems = replies(traffic)
+    named, problems = replies(deliveries)
     with DbSession(engine) as session:
         rows = {id_: sha256 for id_, sha256 in
                 session.exec(select(models.Message.id, models.Message.sha256)).all()
@@ -588,21 +633,22 @@ def verify_rows(engine: Engine, letters: Sequence[Letter], traffic: Traffic,
 # ------------------------------------------------------------------ reporting
 
 
-def summary(side: Side, mib: float) -> str:
+def summary(side: Side, letters: Sequence[Letter]) -> str:
+    count = len(side.deliveries)
+    mib = sum(len(letters[d.index].raw) for d in side.deliveries) / 2**20
     line = (f"{side.name:9s} {side.rate:8.1f} msg/s {mib / side.seconds:6.1f} MiB/s  "
             f"latency p50 {side.latency_ms(50):6.1f} ms  p99 {side.latency_ms(99):6.1f} ms  "
             f"({side.seconds:.1f} s")
     if side.name == "mailhub":
-        accepted = side.traffic.last_reply - side.traffic.started
-        line += (f": last 250 at {accepted:.1f} s = "
-                 f"{len(side.traffic.deliveries) / accepted if accepted else 0:.1f} msg/s, "
-                 f"then filing {side.finished - side.traffic.last_reply:.1f} s more")
-    per_message = 1000 / max(1, len(side.traffic.deliveries))
+        line += (f": to the last 250 {side.accepting:.1f} s = "
+                 f"{count / side.accepting if side.accepting else 0:.1f} msg/s, "
+                 f"then filing {side.seconds - side.accepting:.1f} s more")
+    per_message = 1000 / max(1, count)
     if side.server.cpu is not None:
         line += (f"; CPU server {side.server.cpu:.1f} s = {side.server.cpu * per_message:.1f} "
                  "ms/msg")
-    line += (f"; CPU client {side.traffic.client_cpu:.1f} s = "
-             f"{side.traffic.client_cpu * per_message:.1f} ms/msg")
+    client = "client + in-process server" if side.server.in_process else "client"
+    line += f"; CPU {client} {side.client_cpu:.1f} s = {side.client_cpu * per_message:.1f} ms/msg"
     return line + ")"
 
 
@@ -619,6 +665,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8,
                         help="concurrent SMTP sessions (default 8)")
     parser.add_argument("--seed", type=int, default=20261125, help="generator seed")
+    parser.add_argument("--block", type=int, default=500,
+                        help="interleave baseline and mailhub in blocks of this many messages "
+                        "(mailhub's block timed until filed); 0 = one block (default 500)")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="folder for both servers' temp dirs (default: the system temp dir)")
     parser.add_argument("--timeout", type=float, default=600.0,
@@ -632,8 +681,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--baseline-server", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.count < 1 or args.connections < 1:
-        parser.error("--count and --connections must be at least 1")
+    if args.count < 1 or args.connections < 1 or args.block < 0:
+        parser.error("--count and --connections must be at least 1, --block at least 0")
     if args.timeout <= 0:
         parser.error("--timeout must be positive")
     return args
@@ -650,8 +699,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           flush=True)
     work = Path(tempfile.mkdtemp(prefix="mailhub-bench-smtp-", dir=args.tmp))
     try:
-        base = run_baseline(letters, work, args)
-        mine = run_mailhub(letters, work, args)
+        base, mine = run(letters, work, args)
         errors_logged = log_errors(mine.server.log)
     finally:
         if args.keep:
@@ -660,11 +708,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(f"mailhub {revision()}, python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"temp dir {work.parent}, SQLite (WAL) in the temp state dir, "
-          f"{args.connections} SMTP sessions"
+          f"{args.connections} SMTP sessions, block {args.block or 'all'}"
           + (", mailhub in-process under cProfile" if args.profile else ""))
-    mib = sum(len(letter.raw) for letter in letters) / 2**20
     for side in (base, mine):
-        print(summary(side, mib))
+        print(summary(side, letters))
     print("mailhub states: " + ", ".join(f"{k} {v}" for k, v in sorted(mine.states.items())))
     if errors_logged:
         print(f"mailhub's log has {errors_logged} ERROR/Traceback line(s)")
