@@ -67,3 +67,13 @@ def hub(settings: Settings, clock: Callable[[], datetime]) -> Iterator[Hub]:
     hub = open_hub(settings, clock)
     yield hub
     hub.engine.dispose()
+
+
+@pytest.fixture
+def config_file(settings: Settings, tmp_path: Path) -> Path:
+    """A mailhub.toml naming the test's state dir, database, registry and rules."""
+    path = tmp_path / "mailhub.toml"
+    path.write_text(f'state_dir = "{settings.state_dir}"\ndatabase_url = "{settings.database}"\n'
+                    f'registry = "{settings.registry}"\nrules_dir = "{settings.rules_dir}"\n',
+                    encoding="utf-8")
+    return path

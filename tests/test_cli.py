@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from mailhub import db
 from mailhub.cli import app
-from mailhub.config import Settings
 
 from .conftest import ROOT
 from .factory import mail
@@ -20,12 +19,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def config(settings: Settings, tmp_path: Path) -> Path:
-    path = tmp_path / "mailhub.toml"
-    path.write_text(f'state_dir = "{settings.state_dir}"\ndatabase_url = "{settings.database}"\n'
-                    f'registry = "{settings.registry}"\nrules_dir = "{settings.rules_dir}"\n',
-                    encoding="utf-8")
-    return path
+def config(config_file: Path) -> Path:
+    return config_file
 
 
 def lines(output: str) -> list[dict[str, object]]:

@@ -48,13 +48,11 @@ class Daemon:
 
 
 @pytest.fixture
-def daemon(settings: Settings, tmp_path: Path) -> Iterator[Daemon]:
+def daemon(config_file: Path) -> Iterator[Daemon]:
     port = free_port()
-    config = tmp_path / "mailhub.toml"
-    config.write_text(f'state_dir = "{settings.state_dir}"\ndatabase_url = "{settings.database}"\n'
-                      f'registry = "{settings.registry}"\nrules_dir = "{settings.rules_dir}"\n'
-                      f'[smtp]\nlisten = "127.0.0.1:{port}"\n', encoding="utf-8")
-    running = Daemon(config, port)
+    with config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'[smtp]\nlisten = "127.0.0.1:{port}"\n')
+    running = Daemon(config_file, port)
     yield running
     if running.process is not None and running.process.poll() is None:
         running.process.kill()

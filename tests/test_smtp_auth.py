@@ -95,11 +95,8 @@ def test_passwords_are_stored_as_scrypt_hashes(hub: Hub) -> None:
 
 
 def test_user_add_reads_the_password_from_standard_input(settings: Settings,
-                                                         tmp_path: Path) -> None:
-    config = tmp_path / "mailhub.toml"
-    config.write_text(f'state_dir = "{settings.state_dir}"\ndatabase_url = "{settings.database}"\n'
-                      f'registry = "{settings.registry}"\nrules_dir = "{settings.rules_dir}"\n',
-                      encoding="utf-8")
+                                                         config_file: Path) -> None:
+    config = config_file
     runner = CliRunner()
     added = runner.invoke(app, ["--config", str(config), "user", "add", "Lanhdao@HanoiEdu.vn",
                                 "--role", "leader"], input=PASSWORD + "\n")
