@@ -1,41 +1,36 @@
 """Filing many messages at once (`mailhub ingest`, `mailhub import`).
 
 Parsing and classifying are CPU work, so a bulk import spreads them over worker
-processes, each with its own Hub, while the calling process stores the bytes and
+processes (workers.FilingPool) while the calling process stores the bytes and
 records the decisions. Outcomes come back in input order, with a bounded number of
 messages in flight.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
-from mailhub.config import Settings
-from mailhub.hub import Hub, open_hub
+from mailhub.hub import Hub
 from mailhub.pipeline import (
     Decision,
     Envelope,
     Outcome,
-    decide_filing,
     duplicate_outcome,
     ingest,
     receive_many,
     record_failure,
     record_many,
 )
+from mailhub.workers import FilingPool
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
 
 GROUP = 16  # messages stored in one durable commit and recorded in one transaction
 _Pending = Outcome | tuple[dict[str, Any], "Future[Decision]"]
-
-_worker_hub: Hub | None = None  # the configured application object of a worker process
 
 
 def default_jobs(count: int) -> int:
@@ -51,21 +46,17 @@ class Filer:
 
     def __init__(self, hub: Hub, jobs: int = 1) -> None:
         self.hub, self.jobs = hub, jobs
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: FilingPool | None = None
 
     def __enter__(self) -> Filer:
         if self.jobs > 1:
-            spawn = multiprocessing.get_context("spawn")  # no inherited locks or engines
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=spawn,
-                                             initializer=_start_worker,
-                                             initargs=(self.hub.settings,))
-            for ready in [self._pool.submit(_ready) for _ in range(self.jobs)]:
-                ready.result()  # every worker has loaded the rules: later timings are work
+            self._pool = FilingPool(self.hub.settings, self.jobs)
+            self._pool.warm()
         return self
 
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.close()
             self._pool = None
 
     def ingest_all(self, messages: Iterable[tuple[bytes, Envelope]]) -> Iterator[Outcome]:
@@ -88,7 +79,8 @@ class Filer:
             if receipt.duplicate:
                 pending.append(duplicate_outcome(self.hub, receipt, envelope.source))
             else:
-                pending.append((receipt.row, self._pool.submit(_decide, receipt.row, raw)))
+                pending.append((receipt.row,
+                                self._pool.decide(receipt.row, raw, self.hub.clock())))
         return pending
 
     def _finish(self, pending: list[_Pending]) -> list[Outcome]:
@@ -124,17 +116,3 @@ def ingest_all(hub: Hub, messages: Iterable[tuple[bytes, Envelope]],
     """File every message in order with a Filer of `jobs` processes."""
     with Filer(hub, jobs) as filer:
         yield from filer.ingest_all(messages)
-
-
-def _start_worker(settings: Settings) -> None:
-    global _worker_hub
-    _worker_hub = open_hub(settings)
-
-
-def _ready() -> None:
-    time.sleep(0.05)  # long enough that each worker, not one, takes one of these
-
-
-def _decide(row: dict[str, Any], raw: bytes) -> Decision:
-    assert _worker_hub is not None, "worker started without a hub"
-    return decide_filing(_worker_hub, row, raw)

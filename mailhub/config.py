@@ -60,6 +60,20 @@ class LmtpSettings(BaseModel):
                         "= tắt / address:port or a Unix socket path; empty = off.")
 
 
+class FilingSettings(BaseModel):
+    """Filing in `mailhub serve`: parsing and classifying run in worker processes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workers: int = Field(0, ge=0, description="Số tiến trình phân loại thư; 0 = tự chọn (số CPU "
+                         "trừ 1, ít nhất 1) / filing worker processes; 0 = automatic (CPUs "
+                         "minus one, at least one).")
+
+    @property
+    def processes(self) -> int:
+        return self.workers or max(1, (os.cpu_count() or 1) - 1)
+
+
 class Settings(BaseModel):
     """The service's settings. Each field's description is its documentation and
     the comment of the generated example config."""
@@ -100,6 +114,8 @@ class Settings(BaseModel):
                                description="Cổng SMTP / the SMTP door.")
     lmtp: LmtpSettings = Field(default_factory=lambda: LmtpSettings.model_validate({}),
                                description="Cổng LMTP / the LMTP door.")
+    filing: FilingSettings = Field(default_factory=lambda: FilingSettings.model_validate({}),
+                                   description="Phân loại thư / filing.")
 
     @field_validator("timezone")
     @classmethod

@@ -1,15 +1,16 @@
-"""`mailhub serve`: wires the doors and the filing worker, and stops cleanly on signals."""
+"""`mailhub serve`: wires the doors, the intake and the filing workers, and stops cleanly
+on signals."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from concurrent.futures import ThreadPoolExecutor
 
 from mailhub.hub import Hub
 from mailhub.ingress.smtp import Sessions, start_lmtp, start_smtp
-from mailhub.pipeline import file_pending
+from mailhub.intake import Intake
+from mailhub.workers import FilingPool
 
 log = logging.getLogger("mailhub")
 
@@ -22,16 +23,26 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     if ready is None:  # as the service: signals stop it
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    filing = ThreadPoolExecutor(1, thread_name_prefix="filing")
-    # Stored before a crash or restart but not filed yet: the table is the queue.
-    loop.run_in_executor(filing, file_pending, hub)
+    intake = Intake(hub, FilingPool(hub.settings, hub.settings.filing.processes))
+    intake.start()  # first it files what was stored before a stop or crash but not filed
+    try:
+        await _doors(hub, intake, stop, ready)
+    finally:
+        await loop.run_in_executor(None, intake.close)
+
+
+async def _doors(hub: Hub, intake: Intake, stop: asyncio.Event,
+                 ready: asyncio.Event | None) -> None:
+    loop = asyncio.get_running_loop()
     sessions = Sessions(limit=hub.settings.smtp.max_sessions)
-    servers = [await start_smtp(hub, filing, sessions)]
-    lmtp = await start_lmtp(hub, filing, sessions)
+    servers = [await start_smtp(hub, intake, sessions)]
+    lmtp = await start_lmtp(hub, intake, sessions)
     if lmtp is not None:
         servers.append(lmtp)
-    log.info("mailhub: SMTP %s, LMTP %s, database %s", hub.settings.smtp.listen,
-             hub.settings.lmtp.listen or "off", hub.engine.url.render_as_string(hide_password=True))
+    log.info("mailhub: SMTP %s, LMTP %s, database %s, %s filing worker(s)",
+             hub.settings.smtp.listen, hub.settings.lmtp.listen or "off",
+             hub.engine.url.render_as_string(hide_password=True),
+             hub.settings.filing.processes)
     if ready is not None:
         ready.set()
     await stop.wait()
@@ -44,8 +55,6 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     if sessions.open:
         log.warning("mailhub: %s sessions still open after %ss", sessions.open,
                     hub.settings.smtp.shutdown_grace)
-    await loop.run_in_executor(None, filing.shutdown)
-
 
 def run(hub: Hub) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -57,7 +57,10 @@ def _sqlite_begin(db: Connection) -> None:
     if not options.get("write"):
         db.exec_driver_sql("BEGIN")
         return
-    db.exec_driver_sql(f"PRAGMA synchronous={'FULL' if options.get('durable') else 'NORMAL'}")
+    synchronous = "FULL" if options.get("durable") else "NORMAL"
+    if db.info.get("synchronous") != synchronous:  # kept per connection: set on change only
+        db.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        db.info["synchronous"] = synchronous
     db.exec_driver_sql("BEGIN IMMEDIATE")
 
 

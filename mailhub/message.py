@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from html.parser import HTMLParser
 from typing import Any
 
@@ -94,6 +96,13 @@ def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
     except Exception as exc:
         return ParsedMessage("", "", "", "", (), None, "", (), (problem,),
                              unreadable=f"{problem}; {type(exc).__name__}: {exc}")
+
+
+def header_block(raw: bytes) -> Message:
+    """The headers alone (the body is not read): what a door needs to decide at once."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    return BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4])
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:

@@ -14,11 +14,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+from email.message import Message
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, update
 from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants models
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -27,7 +26,7 @@ from mailhub import models
 from mailhub.classify import Filing, classify
 from mailhub.db import lock_key, transaction
 from mailhub.hub import Hub
-from mailhub.message import ParsedMessage, message_id, parse
+from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
 from mailhub.verdict import Action, Hit, State
 
@@ -81,13 +80,32 @@ def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
 def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[Receipt]:
     """receive() for a group: every message archived, then all rows in one durable commit
     (a bulk import waits for the disk once per group rather than once per message)."""
-    rows = [_stored_row(hub, raw, envelope) for raw, envelope in messages]
+    return insert_rows(hub, [stored_row(hub, raw, envelope) for raw, envelope in messages])
+
+
+def stored_row(hub: Hub, raw: bytes, envelope: Envelope,
+               headers: Message | None = None) -> dict[str, Any]:
+    """Archive the bytes (fsync'd); the message row to insert. `headers`: the header
+    block when the caller has parsed it already (message.header_block)."""
+    sha256, _ = hub.archive.store(raw)
+    try:
+        found = message_id(headers if headers is not None else header_block(raw))
+    except Exception:  # the filing reports what is wrong with the headers
+        found = ""
+    return dict(sha256=sha256, message_id=found, door=envelope.door,
+                source=envelope.source, envelope_from=envelope.mail_from.lower(),
+                envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
+                received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+
+
+def insert_rows(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
+    """Insert archived messages' rows in one durable commit; known bytes are duplicates."""
     try:
         with transaction(hub.engine) as db:
-            return [_insert_row(db, row) for row in rows]
-    except IntegrityError:  # the same bytes arrived through another door just now
+            return _insert_rows(db, rows)
+    except IntegrityError:  # the same bytes arrived through another process just now
         if len(rows) > 1:
-            return [receive(hub, raw, envelope) for raw, envelope in messages]
+            return [insert_rows(hub, [row])[0] for row in rows]
         with hub.engine.connect() as db:
             existing = _by_sha(db, str(rows[0]["sha256"]))
         if existing is None:
@@ -95,20 +113,27 @@ def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[R
         return [Receipt(existing, str(rows[0]["sha256"]), True)]
 
 
-def _stored_row(hub: Hub, raw: bytes, envelope: Envelope) -> dict[str, Any]:
-    sha256, _ = hub.archive.store(raw)
-    return dict(sha256=sha256, message_id=_header_message_id(raw), door=envelope.door,
-                source=envelope.source, envelope_from=envelope.mail_from.lower(),
-                envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
-                received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
-
-
-def _insert_row(db: Connection, row: dict[str, Any]) -> Receipt:
-    existing = _by_sha(db, row["sha256"])
-    if existing is not None:
-        return Receipt(existing, row["sha256"], True)
-    new = db.execute(insert(MESSAGE).values(row).returning(MESSAGE.c.id)).scalar_one()
-    return Receipt(new, row["sha256"], False, {**row, "id": new})
+def _insert_rows(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
+    """A few statements for the whole group: a group commit is cheap only if its
+    statements are."""
+    known: dict[str, int] = dict(db.execute(
+        select_rows(MESSAGE.c.sha256, MESSAGE.c.id)
+        .where(MESSAGE.c.sha256.in_({row["sha256"] for row in rows}))).all())
+    new: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["sha256"] not in known:
+            new.setdefault(row["sha256"], row)  # the same bytes twice in one group
+    if new:
+        ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
+                         list(new.values())).scalars().all()
+        known.update(zip(new, ids, strict=True))
+    receipts = []
+    for row in rows:
+        first = new.pop(row["sha256"], None) is row
+        id_ = known[row["sha256"]]
+        receipts.append(Receipt(id_, row["sha256"], not first,
+                                {**row, "id": id_} if first else {}))
+    return receipts
 
 
 def file(hub: Hub, message: int) -> Outcome:
@@ -139,7 +164,7 @@ def record_many(hub: Hub, decided: Sequence[tuple[dict[str, Any], Decision]]) ->
     If the group fails, each is tried alone, so one bad message fails only itself."""
     try:
         with transaction(hub.engine, durable=False) as db:
-            recorded = [_record(db, row, decision) for row, decision in decided]
+            recorded = _record(db, decided)
     except Exception as exc:
         if len(decided) > 1:
             return [record_filing(hub, row, decision) for row, decision in decided]
@@ -204,19 +229,22 @@ class Decision:
     outcome: Outcome
 
 
-def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None) -> Decision:
+def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
+                  now: datetime | None = None) -> Decision:
     """Parse, run the sender chain and classify a received row: no database needed, so
-    it may run in another process. `raw` saves reading the archive when the caller has it."""
+    it may run in another process (which is told the time: `now`, default the hub's
+    clock). `raw` saves reading the archive when the caller has it."""
+    now = now or hub.clock()
     parsed = parse(raw if raw is not None else hub.archive.read(row["sha256"]))
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
         from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
-        sent_at=parsed.date.astimezone(UTC) if parsed.date else None, filed_at=hub.clock())
+        sent_at=parsed.date.astimezone(UTC) if parsed.date else None, filed_at=now)
     hits: list[Hit] = []
     if parsed.problems:
         hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
                         "The message has format defects", "; ".join(parsed.problems)[:1000]))
-    today = hub.clock().astimezone(hub.settings.zone).date()
+    today = now.astimezone(hub.settings.zone).date()
     facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row["envelope_from"],
                    parsed.unreadable, today)
     verdict, unit = decide(hub.rules.senders, facts)
@@ -238,53 +266,75 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None) -> De
     return Decision(changes, parsed, hits, filing, outcome)
 
 
-def _record(db: Connection, row: dict[str, Any], decision: Decision) -> bool:
-    """Write the decision in one transaction; False when another worker filed it first.
-    A message already received with the same Message-ID from the same sender becomes a
-    duplicate instead: checked here, under a lock, so two copies cannot both be filed."""
-    message_id = str(decision.changes["message_id"])
-    sender = decision.parsed.from_address
-    lock_key(db, f"message-id:{message_id}")
-    earlier = _same_message_id(db, row["id"], message_id, sender)
-    if earlier is not None:
-        dedupe = Hit("dedupe", "dedupe.message_id", Action.NOTE,
-                     "Thư này đã được nhận (cùng Message-ID và người gửi)",
-                     "Already received (same Message-ID and sender)", f"message #{earlier}")
-        decision.changes.update(state=State.DUPLICATE.value, duplicate_of=earlier)
-        decision.hits, decision.filing = [dedupe], None
-        decision.outcome = Outcome(row["id"], row["source"], message_id, State.DUPLICATE,
-                                   row["sha256"], [str(dedupe)],
-                                   subject=decision.parsed.subject, sender=sender)
-    moved = db.execute(update(MESSAGE).where(MESSAGE.c.id == row["id"],
-                                             MESSAGE.c.state == State.RECEIVED.value)
-                       .values(decision.changes))
-    if moved.rowcount != 1:
-        return False
-    _save(db, row["id"], decision.parsed, decision.hits, decision.filing)
-    return True
+def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) -> list[bool]:
+    """Write a group of decisions with a few statements; False for a message another
+    worker filed first. A message received earlier with the same Message-ID from the same
+    sender makes a duplicate: checked here, under a lock, so two copies cannot both be
+    filed."""
+    keys = {(str(d.changes["message_id"]), d.parsed.from_address) for _, d in decided}
+    for mid in sorted({key[0] for key in keys if key[0]}):  # one order: no deadlock
+        lock_key(db, f"message-id:{mid}")
+    still = set(db.execute(select_rows(MESSAGE.c.id).where(
+        MESSAGE.c.id.in_([row["id"] for row, _ in decided]),
+        MESSAGE.c.state == State.RECEIVED.value).with_for_update()).scalars())
+    earlier = _earlier_by_message_id(db, {key for key in keys if key[0]})
+    done: list[bool] = []
+    changes: list[dict[str, object]] = []
+    for row, decision in decided:
+        done.append(row["id"] in still)
+        if not done[-1]:
+            continue
+        key = (str(decision.changes["message_id"]), decision.parsed.from_address)
+        if key in earlier:
+            _mark_duplicate(row, decision, earlier[key])
+        elif key[0]:
+            earlier[key] = row["id"]  # a later copy in this very group is its duplicate
+        changes.append({"duplicate_of": None, **decision.changes, "_id": row["id"]})
+    if changes:
+        db.execute(update(MESSAGE).where(MESSAGE.c.id == bindparam("_id")), changes)
+        _save(db, [(row["id"], decision) for (row, decision), ok in
+                   zip(decided, done, strict=True) if ok])
+    return done
 
 
-def _save(db: Connection, message: int, parsed: ParsedMessage, hits: list[Hit],
-          filing: Filing | None) -> None:
-    """One statement per table: the ORM's object-at-a-time inserts cost more than filing."""
-    rows: list[tuple[Table, list[dict[str, object]]]] = [
-        (_table(models.Attachment), [
+def _mark_duplicate(row: dict[str, Any], decision: Decision, earlier: int) -> None:
+    dedupe = Hit("dedupe", "dedupe.message_id", Action.NOTE,
+                 "Thư này đã được nhận (cùng Message-ID và người gửi)",
+                 "Already received (same Message-ID and sender)", f"message #{earlier}")
+    decision.changes.update(state=State.DUPLICATE.value, duplicate_of=earlier)
+    decision.hits, decision.filing = [dedupe], None
+    decision.outcome = Outcome(row["id"], row["source"], str(decision.changes["message_id"]),
+                               State.DUPLICATE, row["sha256"], [str(dedupe)],
+                               subject=decision.parsed.subject,
+                               sender=decision.parsed.from_address)
+
+
+def _save(db: Connection, decided: list[tuple[int, Decision]]) -> None:
+    """One statement per table for the group: the ORM's object-at-a-time inserts would
+    cost more than the filing."""
+    rows: dict[Table, list[dict[str, object]]] = {
+        _table(model): [] for model in (models.Attachment, models.RuleHit, models.Filing,
+                                        models.FilingTopic)}
+    for message, decision in decided:
+        rows[_table(models.Attachment)] += [
             dict(message=message, position=i, name=part.name,
                  content_type=part.content_type[:255], size=part.size, sha256=part.sha256)
-            for i, part in enumerate(parsed.attachments)]),
-        (_table(models.RuleHit), [
+            for i, part in enumerate(decision.parsed.attachments)]
+        rows[_table(models.RuleHit)] += [
             dict(message=message, position=i, chain=hit.chain, rule=hit.rule[:200],
                  action=hit.action.value, reason_vi=hit.reason_vi, reason_en=hit.reason_en,
                  detail=hit.detail)
-            for i, hit in enumerate(hits)])]
-    if filing is not None:
-        rows.append((_table(models.Filing), [dict(
-            message=message, period=filing.period, unit=filing.unit.code if filing.unit else None,
-            level=filing.level, team=filing.team, urgent=filing.urgent)]))
-        rows.append((_table(models.FilingTopic), [
-            dict(message=message, rank=rank, topic=topic, score=score)
-            for rank, (topic, score) in enumerate(filing.topics)]))
-    for table, values in rows:
+            for i, hit in enumerate(decision.hits)]
+        filing = decision.filing
+        if filing is not None:
+            rows[_table(models.Filing)].append(dict(
+                message=message, period=filing.period,
+                unit=filing.unit.code if filing.unit else None, level=filing.level,
+                team=filing.team, urgent=filing.urgent))
+            rows[_table(models.FilingTopic)] += [
+                dict(message=message, rank=rank, topic=topic, score=score)
+                for rank, (topic, score) in enumerate(filing.topics)]
+    for table, values in rows.items():
         if values:
             db.execute(insert(table), values)
 
@@ -317,16 +367,18 @@ def _by_sha(db: Connection, sha256: str) -> int | None:
     return int(found) if found is not None else None
 
 
-def _same_message_id(db: Connection, message: int, message_id: str,
-                     sender: str) -> int | None:
-    """An earlier, filed or decided message with the same Message-ID from the same sender."""
-    if not message_id:
-        return None
-    found = db.execute(select_rows(func.min(MESSAGE.c.id)).where(
-        MESSAGE.c.message_id == message_id, MESSAGE.c.from_address == sender,
-        MESSAGE.c.id != message,
-        MESSAGE.c.state.not_in([State.DUPLICATE.value, State.RECEIVED.value]))).scalar()
-    return int(found) if found is not None else None
+def _earlier_by_message_id(db: Connection,
+                           keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """For (Message-ID, sender) pairs, the first message filed or decided with them."""
+    if not keys:
+        return {}
+    found = db.execute(select_rows(MESSAGE.c.message_id, MESSAGE.c.from_address,
+                                   func.min(MESSAGE.c.id))
+                       .where(MESSAGE.c.message_id.in_({key[0] for key in keys}),
+                              MESSAGE.c.state.not_in([State.DUPLICATE.value,
+                                                      State.RECEIVED.value]))
+                       .group_by(MESSAGE.c.message_id, MESSAGE.c.from_address)).all()
+    return {(mid, sender): int(first) for mid, sender, first in found if (mid, sender) in keys}
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -336,15 +388,6 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 MESSAGE = _table(models.Message)
-
-
-def _header_message_id(raw: bytes) -> str:
-    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
-              default=len(raw))
-    try:  # the header block only: parsing a whole message to read one header is waste
-        return message_id(BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4]))
-    except Exception:
-        return ""
 
 
 def _utc(when: datetime) -> datetime:

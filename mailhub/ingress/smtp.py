@@ -2,9 +2,8 @@
 
 RCPT accepts only addresses the hub owns (never an open relay); MAIL and the end of
 DATA run the sender chain, so a personal mailbox is refused in the dialogue with the
-rule's bilingual reason and the attempt is recorded. 250 is answered only after
-pipeline.receive() stored the bytes and committed the row; filing runs on a worker
-thread, off the event loop.
+rule's bilingual reason and the attempt is recorded. 250 is answered only after the
+intake has archived the bytes and committed the row; it then has the message filed.
 """
 
 from __future__ import annotations
@@ -13,11 +12,8 @@ import asyncio
 import logging
 import ssl
 from collections import defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -27,8 +23,9 @@ from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from mailhub import models
 from mailhub.db import transaction
 from mailhub.hub import Hub
-from mailhub.message import sender
-from mailhub.pipeline import Envelope, file, receive
+from mailhub.intake import Intake
+from mailhub.message import header_block, sender
+from mailhub.pipeline import Envelope
 from mailhub.policy import decide, gather
 from mailhub.registry import Kind
 from mailhub.staff import check_login
@@ -53,8 +50,8 @@ OWNED_KINDS = (Kind.PGD, Kind.TEAM)
 class Door:
     """aiosmtpd handler: the hub's decisions for one SMTP or LMTP listener."""
 
-    def __init__(self, hub: Hub, filing: ThreadPoolExecutor, door: str = "smtp") -> None:
-        self.hub, self.filing, self.door = hub, filing, door
+    def __init__(self, hub: Hub, intake: Intake, door: str = "smtp") -> None:
+        self.hub, self.intake, self.door = hub, intake, door
 
     def owns(self, address: str) -> bool:
         unit = self.hub.registry.find(address)
@@ -88,23 +85,24 @@ class Door:
 
     async def _data(self, session: Session, envelope: SmtpEnvelope) -> str:
         raw = envelope.original_content or b""
-        header_from = _header_from(raw)
+        try:
+            headers = header_block(raw)
+            header_from = sender(headers)[1]
+        except Exception:  # unreadable headers: stored, and the filing says why
+            headers, header_from = None, ""
         refused = self.refusal(header_from, envelope.smtp_utf8)
         if refused:
             await self._record(session, envelope.mail_from or "", header_from,
                                envelope.rcpt_tos, "DATA", refused)
             return refused[1]
-        loop = asyncio.get_running_loop()
         arrival = Envelope(door=self.door, source=_peer(session),
                            mail_from=envelope.mail_from or "",
                            rcpt_to=tuple(envelope.rcpt_tos), received_at=self.hub.clock())
         try:
-            receipt = await loop.run_in_executor(None, receive, self.hub, raw, arrival)
+            receipt = await asyncio.wrap_future(self.intake.receive(raw, arrival, headers))
         except Exception:  # disk full, database down: the sender must retry, never lose it
             log.exception("storing a message from %s failed", arrival.source)
             return TRY_LATER
-        if not receipt.duplicate:
-            loop.run_in_executor(self.filing, self._file, receipt.id)
         return f"250 2.0.0 OK: da nhan / queued as {receipt.id}"
 
     def refusal(self, address: str, utf8: bool) -> tuple[str, str] | None:
@@ -119,11 +117,6 @@ class Door:
         hit = verdict.hits[-1]
         vietnamese = hit.reason_vi if utf8 else unaccent(hit.reason_vi)
         return hit.rule, f"550 5.7.1 {vietnamese} / {hit.reason_en} ({hit.detail})"
-
-    def _file(self, message: int) -> None:
-        outcome = file(self.hub, message)
-        log.info("%s #%s %s %s %s %s", self.door, outcome.id, outcome.verdict, outcome.sender,
-                 ",".join(outcome.topics), outcome.reasons[-1] if outcome.reasons else "")
 
     async def _record(self, session: Session, mail_from: str, header_from: str,
                       recipients: list[str], stage: str, refused: tuple[str, str]) -> None:
@@ -209,11 +202,11 @@ class _CountedLMTP(_Counted, LMTP):
     pass
 
 
-async def start_smtp(hub: Hub, filing: ThreadPoolExecutor, sessions: Sessions) -> asyncio.Server:
+async def start_smtp(hub: Hub, intake: Intake, sessions: Sessions) -> asyncio.Server:
     """Listen on [smtp] listen; returns the asyncio server."""
     config = hub.settings.smtp
     host, _, port = config.listen.rpartition(":")
-    door = Door(hub, filing)
+    door = Door(hub, intake)
     loop = asyncio.get_running_loop()
     tls = _tls_context(config.tls_cert, config.tls_key)
     guard = LoginGuard(hub)
@@ -234,13 +227,13 @@ def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
     return context
 
 
-async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor,
+async def start_lmtp(hub: Hub, intake: Intake,
                      sessions: Sessions) -> asyncio.Server | None:
     """Listen on [lmtp] listen (host:port, or a Unix socket path); None when it is off."""
     listen = hub.settings.lmtp.listen
     if not listen:
         return None
-    config, door = hub.settings.smtp, Door(hub, filing, door="lmtp")
+    config, door = hub.settings.smtp, Door(hub, intake, door="lmtp")
     loop = asyncio.get_running_loop()
 
     def session() -> LMTP:
@@ -252,15 +245,6 @@ async def start_lmtp(hub: Hub, filing: ThreadPoolExecutor,
         return await loop.create_unix_server(session, path=listen)
     host, _, port = listen.rpartition(":")
     return await loop.create_server(session, host=host or "127.0.0.1", port=int(port))
-
-
-def _header_from(raw: bytes) -> str:
-    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
-              default=len(raw))
-    try:
-        return sender(BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4]))[1]
-    except Exception:
-        return ""
 
 
 def _peer(session: Session) -> str:
