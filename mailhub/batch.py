@@ -12,6 +12,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from mailhub.hub import Hub
@@ -19,6 +20,7 @@ from mailhub.pipeline import (
     Decision,
     Envelope,
     Outcome,
+    Receipt,
     duplicate_outcome,
     ingest,
     receive_many,
@@ -30,7 +32,6 @@ from mailhub.workers import FilingPool
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
 
 GROUP = 16  # messages stored in one durable commit and recorded in one transaction
-_Pending = Outcome | tuple[dict[str, Any], "Future[Decision]"]
 
 
 def default_jobs(count: int) -> int:
@@ -64,7 +65,7 @@ class Filer:
             for raw, envelope in messages:
                 yield ingest(self.hub, raw, envelope)
             return
-        in_flight: deque[list[_Pending]] = deque()
+        in_flight: deque[_Group] = deque()
         for group in _groups(messages, GROUP):
             in_flight.append(self._start(group))
             if len(in_flight) > 2:  # keep the workers busy while a group is recorded
@@ -72,31 +73,41 @@ class Filer:
         while in_flight:
             yield from self._finish(in_flight.popleft())
 
-    def _start(self, group: list[tuple[bytes, Envelope]]) -> list[_Pending]:
+    def _start(self, group: list[tuple[bytes, Envelope]]) -> _Group:
         assert self._pool is not None
-        pending: list[_Pending] = []
-        for (raw, envelope), receipt in zip(group, receive_many(self.hub, group), strict=True):
-            if receipt.duplicate:
-                pending.append(duplicate_outcome(self.hub, receipt, envelope.source))
-            else:
-                pending.append((receipt.row,
-                                self._pool.decide(receipt.row, raw, self.hub.clock())))
-        return pending
+        receipts = receive_many(self.hub, group)
+        new = [(receipt.row, raw) for (raw, _), receipt in zip(group, receipts, strict=True)
+               if not receipt.duplicate]
+        rows = [row for row, _ in new]
+        decided = self._pool.decide(rows, [raw for _, raw in new], self.hub.clock())
+        return _Group(group, receipts, rows, decided)
 
-    def _finish(self, pending: list[_Pending]) -> list[Outcome]:
+    def _finish(self, started: _Group) -> list[Outcome]:
+        try:
+            results = started.decided.result()
+        except Exception as exc:  # a worker died: the group fails, the import goes on
+            results = [exc] * len(started.rows)
         decided: list[tuple[dict[str, Any], Decision]] = []
         failed: dict[int, Outcome] = {}
-        for item in pending:
-            if isinstance(item, Outcome):
-                continue
-            row, future = item
-            try:
-                decided.append((row, future.result()))
-            except Exception as exc:  # one bad message never stops the loop
-                failed[row["id"]] = record_failure(self.hub, row["id"], exc)
+        for row, result in zip(started.rows, results, strict=True):
+            if isinstance(result, Exception):
+                failed[row["id"]] = record_failure(self.hub, row["id"], result)
+            else:
+                decided.append((row, result))
         recorded = {o.id: o for o in record_many(self.hub, decided)} if decided else {}
-        return [item if isinstance(item, Outcome) else
-                failed.get(item[0]["id"]) or recorded[item[0]["id"]] for item in pending]
+        return [duplicate_outcome(self.hub, receipt, envelope.source) if receipt.duplicate
+                else failed.get(receipt.id) or recorded[receipt.id]
+                for (_, envelope), receipt in zip(started.group, started.receipts, strict=True)]
+
+
+@dataclass
+class _Group:
+    """A group of messages received, with its filing under way in a worker."""
+
+    group: list[tuple[bytes, Envelope]]
+    receipts: list[Receipt]
+    rows: list[dict[str, Any]]  # the new messages' rows, in order
+    decided: Future[list[Decision | Exception]]
 
 
 def _groups(messages: Iterable[tuple[bytes, Envelope]],

@@ -63,8 +63,8 @@ class _Arrival:
 
 @dataclass
 class _Decided:
-    row: dict[str, Any]
-    decision: Future[Decision]
+    rows: list[dict[str, Any]]
+    decisions: Future[list[Decision | Exception]]
     attempt: int
 
 
@@ -141,8 +141,8 @@ class Intake:
             return
         if pending:
             log.info("filing %s message(s) received before the last stop", len(pending))
-        for row in pending:
-            self._submit(dict(row), 1)
+        for start in range(0, len(pending), GROUP):
+            self._submit([dict(row) for row in pending[start:start + GROUP]], 1)
 
     def _store(self, arrivals: list[_Arrival]) -> None:
         stored: list[tuple[_Arrival, dict[str, Any]]] = []
@@ -167,40 +167,43 @@ class Intake:
             return
         for (arrival, _), receipt in zip(stored, receipts, strict=True):
             arrival.reply.set_result(receipt)
-            if not receipt.duplicate:
-                self._submit(receipt.row, 1)
+        new = [receipt.row for receipt in receipts if not receipt.duplicate]
+        if new:
+            self._submit(new, 1)
 
-    def _submit(self, row: dict[str, Any], attempt: int) -> None:
+    def _submit(self, rows: list[dict[str, Any]], attempt: int) -> None:
         try:
-            decision = self.pool.decide(row, None, self.hub.clock())
+            decisions = self.pool.decide(rows, None, self.hub.clock())
         except BrokenProcessPool:  # a worker died: the pool is unusable until replaced
             log.warning("a filing worker died; starting new workers")
             self.pool.restart()
-            decision = self.pool.decide(row, None, self.hub.clock())
+            decisions = self.pool.decide(rows, None, self.hub.clock())
         except RuntimeError:  # the pool is shut down: stopping, filed at the next start
             return
-        decision.add_done_callback(lambda done: self._jobs.put(_Decided(row, done, attempt)))
+        decisions.add_done_callback(lambda done: self._jobs.put(_Decided(rows, done, attempt)))
 
     def _record(self, decided: list[_Decided]) -> None:
         ready: list[tuple[dict[str, Any], Decision]] = []
         outcomes: list[Outcome] = []
         try:
             for job in decided:
-                if job.decision.cancelled():
+                if job.decisions.cancelled():
                     continue  # stopping: filed at the next start
-                exc = job.decision.exception()
-                if exc is None:
-                    ready.append((job.row, job.decision.result()))
-                elif isinstance(exc, BrokenProcessPool) and job.attempt < ATTEMPTS:
-                    self._submit(job.row, job.attempt + 1)
-                else:
-                    outcomes.append(record_failure(self.hub, job.row["id"], exc))
+                exc = job.decisions.exception()
+                if isinstance(exc, BrokenProcessPool) and job.attempt < ATTEMPTS:
+                    self._submit(job.rows, job.attempt + 1)
+                    continue
+                results = [exc] * len(job.rows) if exc else job.decisions.result()
+                for row, result in zip(job.rows, results, strict=True):
+                    if isinstance(result, BaseException):
+                        outcomes.append(record_failure(self.hub, row["id"], result))
+                    else:
+                        ready.append((row, result))
             if ready:
                 outcomes += record_many(self.hub, ready)
         except Exception:  # the database is down: the messages stay 'received'
-            log.exception("recording %s filing(s) failed; they are filed at the next start",
-                          len(decided))
-        doors = {job.row["id"]: job.row["door"] for job in decided}
+            log.exception("recording filings failed; they are filed at the next start")
+        doors = {row["id"]: row["door"] for job in decided for row in job.rows}
         for outcome in outcomes:
             log.info("%s #%s %s %s %s %s", doors[outcome.id], outcome.id, outcome.verdict,
                      outcome.sender, ",".join(outcome.topics),

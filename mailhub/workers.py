@@ -7,6 +7,7 @@ daemon (intake.Intake) both work this way.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,6 +17,8 @@ from typing import Any
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
 from mailhub.pipeline import Decision, decide_filing
+
+log = logging.getLogger(__name__)
 
 _worker_hub: Hub | None = None  # the configured application object of a worker process
 
@@ -31,9 +34,12 @@ class FilingPool:
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker, initargs=(self.settings,))
 
-    def decide(self, row: dict[str, Any], raw: bytes | None, now: datetime) -> Future[Decision]:
-        """decide_filing() in a worker; without `raw` the worker reads the archive."""
-        return self._pool.submit(_decide, row, raw, now)
+    def decide(self, rows: list[dict[str, Any]], raws: list[bytes] | None,
+               now: datetime) -> Future[list[Decision | Exception]]:
+        """decide_filing() for a group of messages in one worker (one round trip for the
+        group); a message that fails gives its exception. Without `raws` the worker reads
+        the archive."""
+        return self._pool.submit(_decide, rows, raws, now)
 
     def warm(self) -> None:
         """Wait until every worker has loaded the rules, so later timings are work."""
@@ -59,6 +65,14 @@ def _ready() -> None:
     time.sleep(0.05)  # long enough that each worker, not one, takes one of these
 
 
-def _decide(row: dict[str, Any], raw: bytes | None, now: datetime) -> Decision:
+def _decide(rows: list[dict[str, Any]], raws: list[bytes] | None,
+            now: datetime) -> list[Decision | Exception]:
     assert _worker_hub is not None, "worker started without a hub"
-    return decide_filing(_worker_hub, row, raw, now)
+    decided: list[Decision | Exception] = []
+    for i, row in enumerate(rows):
+        try:
+            decided.append(decide_filing(_worker_hub, row, raws[i] if raws else None, now))
+        except Exception as exc:  # one bad message fails only itself
+            log.exception("filing message %s failed", row.get("id"))
+            decided.append(exc)
+    return decided
