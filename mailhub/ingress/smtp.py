@@ -23,6 +23,7 @@ from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from mailhub import models
 from mailhub.db import transaction
 from mailhub.hub import Hub
+from mailhub.ingress.data import WholeData
 from mailhub.intake import Intake
 from mailhub.message import header_block, sender
 from mailhub.pipeline import Envelope
@@ -172,7 +173,7 @@ class Sessions:
     open: int = 0
 
 
-class _Counted(SMTP):
+class _Counted(WholeData):
     """A session that counts itself in Sessions and refuses to start beyond the limit."""
 
     def __init__(self, *args: Any, sessions: Sessions, **kwargs: Any) -> None:
