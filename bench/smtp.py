@@ -273,12 +273,18 @@ class ServerRun:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a process, all its threads (Linux /proc; else None)."""
+    """User + system CPU seconds of a process and its live descendants (mailhub's filing
+    workers), all threads (Linux /proc; else None)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()]
+    except (OSError, IndexError, ValueError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for child in children:
+        total += cpu_seconds(child) or 0.0  # a child that just ended has no /proc entry
+    return total
 
 
 @contextmanager
@@ -494,7 +500,7 @@ def write_config(settings: Settings, path: Path) -> None:
     """The settings as a mailhub.toml (JSON strings are TOML basic strings)."""
     lines = [f"{name} = {json.dumps(str(getattr(settings, name)))}"
              for name in ("state_dir", "registry", "rules_dir")]
-    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}"]
+    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}", "[filing]", f"workers = {os.environ.get('W', 0)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -154,12 +154,13 @@ def find_phrases(ruleset: Ruleset, text: str,
     joined = f" {' '.join(words)} "
     index = ruleset.phrase_index
     matched: dict[int, list[tuple[str, int]]] = {}
-    for key in set(zip(words, words[1:], strict=False)) & index.by_pair.keys():
-        for spaced, topic, i in index.by_pair[key]:
-            if spaced.count(" ") <= 3 or spaced in joined:
+    pairs = set(zip(words, words[1:], strict=False))
+    for key in pairs & index.by_pair.keys():
+        for spaced, topic, i, more in index.by_pair[key]:
+            if not more or (all(pair in pairs for pair in more) and spaced in joined):
                 matched.setdefault(topic, []).append((spaced, i))
     for word in set(words) & index.by_word.keys():
-        for spaced, topic, i in index.by_word[word]:
+        for spaced, topic, i, _ in index.by_word[word]:
             matched.setdefault(topic, []).append((spaced, i))
     for topic, phrases in matched.items():
         owner, kept = ruleset.topics[topic], list[tuple[str, int]]()

@@ -65,13 +65,13 @@ class FilingSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    workers: int = Field(0, ge=0, description="Số tiến trình phân loại thư; 0 = tự chọn (số CPU "
-                         "trừ 1, ít nhất 1) / filing worker processes; 0 = automatic (CPUs "
-                         "minus one, at least one).")
+    workers: int = Field(0, ge=0, description="Số tiến trình phân loại thư (chạy ở mức ưu tiên "
+                         "thấp); 0 = bằng số CPU / filing worker processes (at a lower "
+                         "priority than the doors); 0 = one per CPU.")
 
     @property
     def processes(self) -> int:
-        return self.workers or max(1, (os.cpu_count() or 1) - 1)
+        return self.workers or os.cpu_count() or 1
 
 
 class Settings(BaseModel):

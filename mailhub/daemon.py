@@ -13,6 +13,7 @@ from mailhub.intake import Intake
 from mailhub.workers import FilingPool
 
 log = logging.getLogger("mailhub")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
 async def serve(hub: Hub, stop: asyncio.Event | None = None,
@@ -23,7 +24,9 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     if ready is None:  # as the service: signals stop it
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    intake = Intake(hub, FilingPool(hub.settings, hub.settings.filing.processes))
+    # The workers log each filing as this process would, if it logs (`mailhub serve`).
+    log_format = LOG_FORMAT if logging.getLogger().handlers else ""
+    intake = Intake(hub, FilingPool(hub.settings, hub.settings.filing.processes, log_format))
     intake.start()  # first it files what was stored before a stop or crash but not filed
     try:
         await _doors(hub, intake, stop, ready)
@@ -57,7 +60,7 @@ async def _doors(hub: Hub, intake: Intake, stop: asyncio.Event,
                     hub.settings.smtp.shutdown_grace)
 
 def run(hub: Hub) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # aiosmtpd logs every command at INFO, AUTH credentials included: keep its warnings only.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     asyncio.run(serve(hub))

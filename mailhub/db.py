@@ -6,6 +6,8 @@ a database to the newest revision, so every command works on an empty one.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -31,14 +33,45 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-        _WRITERS[engine] = threading.Lock()
+        _WRITERS[engine] = WriteLock(Path(path) if path and path != ":memory:" else None)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-# SQLite has one writer at a time; threads of one process queue on a lock here, which
-# hands over at once, instead of on SQLite's busy handler, which sleeps milliseconds.
-_WRITERS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+class WriteLock:
+    """SQLite has one writer at a time. Writers queue here, and each is handed the lock
+    the moment it is free, instead of polling through SQLite's busy handler, which sleeps
+    milliseconds between tries: threads of a process on a lock, processes (the daemon's
+    filing workers, a `mailhub ingest` beside the daemon) on an flock of <db>.lock."""
+
+    def __init__(self, database: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._path = database.with_name(database.name + ".lock") if database else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+
+
+_WRITERS: WeakKeyDictionary[Engine, WriteLock] = WeakKeyDictionary()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,15 +1,13 @@
-"""The daemon's one writer: messages in, filings out, in groups.
+"""The daemon's intake: messages in, durably and in groups; filing handed on.
 
-A door hands the bytes in; the intake thread archives every message handed in meanwhile
-and commits their rows in one durable commit (eight sessions wait for the database's
-disk once, not eight times), answers each door, and sends each new message to the
-filing workers.
-Their decisions come back here and are recorded in groups as well, after a short wait
-for company (no sender waits on a filing, so its commit need not be alone). With one
-writer no
-thread of the daemon queues on the database lock, and the event loop never waits on
-the database. A message not filed yet stays 'received': the table is the queue, so
-what a stop or a crash interrupts is filed at the next start.
+A door hands the bytes in; the intake thread archives every message handed in
+meanwhile and commits their rows in one durable commit (eight sessions wait for the
+database's disk once, not eight times), then answers each door. New messages gather
+for a moment (no sender waits on a filing) and go to the filing workers in groups,
+which decide and record them in their own processes: the process that talks SMTP
+never waits on parsing, classification or their database writes. A message not
+filed yet stays 'received': the table is the queue, so what a stop or a crash
+interrupts is filed at the next start.
 """
 
 from __future__ import annotations
@@ -28,25 +26,15 @@ from sqlalchemy import select
 
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
-from mailhub.pipeline import (
-    MESSAGE,
-    Decision,
-    Envelope,
-    Outcome,
-    Receipt,
-    insert_rows,
-    record_failure,
-    record_many,
-    stored_row,
-)
+from mailhub.pipeline import MESSAGE, Envelope, Receipt, insert_rows, record_failure, stored_row
 from mailhub.verdict import State
 from mailhub.workers import FilingPool
 
 log = logging.getLogger(__name__)
 
-GROUP = 64            # most messages in one commit
-RECORD_DELAY = 0.05   # seconds a decision may wait for others to share its commit
-ATTEMPTS = 3   # a message that took a worker down this often is kept in 'error'
+GROUP = 64            # most messages in one commit or one filing round trip
+FILING_DELAY = 0.05   # seconds a new message may wait for others to share its filing
+ATTEMPTS = 3          # a group that took a worker down this often is kept in 'error'
 
 
 class Stopping(MailhubError):
@@ -62,16 +50,16 @@ class _Arrival:
 
 
 @dataclass
-class _Decided:
+class _Filed:
     rows: list[dict[str, Any]]
-    decisions: Future[list[Decision | Exception]]
+    done: Future[int]
     attempt: int
 
 
 class Intake:
     def __init__(self, hub: Hub, pool: FilingPool) -> None:
         self.hub, self.pool = hub, pool
-        self._jobs: queue.SimpleQueue[_Arrival | _Decided | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Arrival | _Filed | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="intake", daemon=True)
         self._closing = threading.Lock()  # no arrival slips in behind the stop mark
         self._closed = False
@@ -92,59 +80,59 @@ class Intake:
         return reply
 
     def close(self) -> None:
-        """Let the workers finish the filings under way and drop the rest (still
-        'received', they are filed at the next start); record; stop the thread."""
+        """Hand the last messages to the workers, let them finish what they have begun
+        and drop the rest (still 'received', filed at the next start)."""
         with self._closing:
             self._closed = True
-        self.pool.close(cancel=True)  # every finished filing is queued once this returns
         self._jobs.put(None)
         self._thread.join()
+        self.pool.close(cancel=True)
 
     def _run(self) -> None:
-        self._file_pending()
-        decided: list[_Decided] = []
-        due = 0.0  # when the oldest waiting decision must be recorded
+        waiting = self._pending()  # stored before a stop or a crash, not filed yet
+        due = time.monotonic()     # when the oldest waiting message goes to the workers
         stopping = False
         while not stopping:
             arrivals: list[_Arrival] = []
-            wait = None if not decided else max(0.0, due - time.monotonic())
             try:
-                job = self._jobs.get(timeout=wait)
+                job = self._jobs.get(timeout=max(0.0, due - time.monotonic())
+                                     if waiting else None)
                 while True:
                     if job is None:
                         stopping = True
                     elif isinstance(job, _Arrival):
                         arrivals.append(job)
                     else:
-                        if not decided:
-                            due = time.monotonic() + RECORD_DELAY
-                        decided.append(job)
+                        self._check(job)
                     if len(arrivals) >= GROUP:
                         break
                     job = self._jobs.get_nowait()
             except queue.Empty:
                 pass
-            if arrivals:
-                self._store(arrivals)  # senders are waiting: at once
-            if decided and (stopping or len(decided) >= GROUP or time.monotonic() >= due):
-                self._record(decided)
-                decided = []
+            if arrivals:  # senders are waiting: at once
+                if not waiting:
+                    due = time.monotonic() + FILING_DELAY
+                waiting += self._store(arrivals)
+            if waiting and (stopping or len(waiting) >= GROUP or time.monotonic() >= due):
+                for start in range(0, len(waiting), GROUP):
+                    self._submit(waiting[start:start + GROUP], 1)
+                waiting = []
 
-    def _file_pending(self) -> None:
-        """Stored before a stop or a crash but not filed yet."""
+    def _pending(self) -> list[dict[str, Any]]:
         try:
             with self.hub.engine.connect() as db:
-                pending = db.execute(select(MESSAGE).where(MESSAGE.c.state == State.RECEIVED.value)
-                                     .order_by(MESSAGE.c.id)).mappings().all()
+                pending = db.execute(select(MESSAGE).where(
+                    MESSAGE.c.state == State.RECEIVED.value).order_by(MESSAGE.c.id))
+                rows = [dict(row) for row in pending.mappings()]
         except Exception:
             log.exception("listing the messages not filed yet failed; they wait for a restart")
-            return
-        if pending:
-            log.info("filing %s message(s) received before the last stop", len(pending))
-        for start in range(0, len(pending), GROUP):
-            self._submit([dict(row) for row in pending[start:start + GROUP]], 1)
+            return []
+        if rows:
+            log.info("filing %s message(s) received before the last stop", len(rows))
+        return rows
 
-    def _store(self, arrivals: list[_Arrival]) -> None:
+    def _store(self, arrivals: list[_Arrival]) -> list[dict[str, Any]]:
+        """Archive and commit; the rows of the new messages."""
         stored: list[tuple[_Arrival, dict[str, Any]]] = []
         for arrival in arrivals:
             try:
@@ -152,59 +140,47 @@ class Intake:
                                                    arrival.headers)))
             except Exception as exc:  # disk full: this sender retries later
                 arrival.reply.set_exception(exc)
-        if stored:
-            self._insert(stored)
+        return self._insert(stored) if stored else []
 
-    def _insert(self, stored: list[tuple[_Arrival, dict[str, Any]]]) -> None:
+    def _insert(self, stored: list[tuple[_Arrival, dict[str, Any]]]) -> list[dict[str, Any]]:
         try:
             receipts = insert_rows(self.hub, [row for _, row in stored])
         except Exception as exc:
             if len(stored) > 1:  # one bad row fails only itself
-                for one in stored:
-                    self._insert([one])
-                return
+                return [row for one in stored for row in self._insert([one])]
             stored[0][0].reply.set_exception(exc)
-            return
+            return []
         for (arrival, _), receipt in zip(stored, receipts, strict=True):
             arrival.reply.set_result(receipt)
-        new = [receipt.row for receipt in receipts if not receipt.duplicate]
-        if new:
-            self._submit(new, 1)
+        return [receipt.row for receipt in receipts if not receipt.duplicate]
 
     def _submit(self, rows: list[dict[str, Any]], attempt: int) -> None:
         try:
-            decisions = self.pool.decide(rows, None, self.hub.clock())
+            done = self.pool.file(rows, self.hub.clock())
         except BrokenProcessPool:  # a worker died: the pool is unusable until replaced
             log.warning("a filing worker died; starting new workers")
             self.pool.restart()
-            decisions = self.pool.decide(rows, None, self.hub.clock())
+            done = self.pool.file(rows, self.hub.clock())
         except RuntimeError:  # the pool is shut down: stopping, filed at the next start
             return
-        decisions.add_done_callback(lambda done: self._jobs.put(_Decided(rows, done, attempt)))
+        done.add_done_callback(lambda _: self._jobs.put(_Filed(rows, done, attempt)))
 
-    def _record(self, decided: list[_Decided]) -> None:
-        ready: list[tuple[dict[str, Any], Decision]] = []
-        outcomes: list[Outcome] = []
-        try:
-            for job in decided:
-                if job.decisions.cancelled():
-                    continue  # stopping: filed at the next start
-                exc = job.decisions.exception()
-                if isinstance(exc, BrokenProcessPool) and job.attempt < ATTEMPTS:
-                    self._submit(job.rows, job.attempt + 1)
-                    continue
-                results = [exc] * len(job.rows) if exc else job.decisions.result()
-                for row, result in zip(job.rows, results, strict=True):
-                    if isinstance(result, BaseException):
-                        outcomes.append(record_failure(self.hub, row["id"], result))
-                    else:
-                        ready.append((row, result))
-            if ready:
-                outcomes += record_many(self.hub, ready)
-        except Exception:  # the database is down: the messages stay 'received'
-            log.exception("recording filings failed; they are filed at the next start")
-        doors = {row["id"]: row["door"] for job in decided for row in job.rows}
-        for outcome in outcomes:
-            log.info("%s #%s %s %s %s %s", doors[outcome.id], outcome.id, outcome.verdict,
-                     outcome.sender, ",".join(outcome.topics),
-                     outcome.reasons[-1] if outcome.reasons else "")
+    def _check(self, job: _Filed) -> None:
+        """A group back from the workers. They record and log each message themselves;
+        what is left here is a worker that died, or a database that failed them."""
+        if job.done.cancelled():
+            return  # stopping: filed at the next start
+        exc = job.done.exception()
+        if exc is None:
+            return
+        if not isinstance(exc, BrokenProcessPool):
+            log.error("filing %s message(s) failed; they are filed at the next start: %s",
+                      len(job.rows), exc)
+        elif job.attempt < ATTEMPTS:
+            self._submit(job.rows, job.attempt + 1)
+        else:  # one of them kills the worker that files it: keep them all for a person
+            for row in job.rows:
+                try:
+                    record_failure(self.hub, row["id"], exc)
+                except Exception:
+                    log.exception("recording the failure of message %s failed", row["id"])

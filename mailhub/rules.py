@@ -81,7 +81,9 @@ def words_of(folded: str) -> list[str]:
     return _WORD.findall(folded)
 
 
-PhraseEntry = tuple[str, int, int]  # " folded words ", topic, phrase index
+# " folded words ", topic, phrase index, and the word pairs after the first (a phrase
+# whose pairs are not all in a text is not in it: checked before searching the text)
+PhraseEntry = tuple[str, int, int, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class PhraseIndex:
         singles: dict[str, list[PhraseEntry]] = {}
         for t, topic in enumerate(topics):
             for i, words in enumerate(topic.words):
-                entry = (f" {' '.join(words)} ", t, i)
+                entry = (f" {' '.join(words)} ", t, i, tuple(zip(words[1:], words[2:])))
                 if len(words) > 1:
                     pairs.setdefault((words[0], words[1]), []).append(entry)
                 elif words:

@@ -1,14 +1,16 @@
-"""Worker processes for the CPU part of filing: parsing, the sender chain, classification.
+"""Worker processes for filing: parsing, the sender chain, classification.
 
-Each worker has its own Hub (rules, registry) and touches no database, so filing uses
-every core while one process stores and records: a bulk import (batch.Filer) and the
-daemon (intake.Intake) both work this way.
+Each worker has its own Hub. For a bulk import (batch.Filer) a worker decides and the
+importing process records; for the daemon (intake.Intake) a worker also records and
+logs, so the process that talks SMTP does neither. Workers run at a lower priority:
+when the CPU is short, the doors answer first and filing catches up after.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
@@ -16,9 +18,11 @@ from typing import Any
 
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
-from mailhub.pipeline import Decision, decide_filing
+from mailhub.pipeline import Decision, decide_filing, record_failure, record_many
 
 log = logging.getLogger(__name__)
+
+NICENESS = 10  # filing is background work: senders waiting on SMTP replies come first
 
 _worker_hub: Hub | None = None  # the configured application object of a worker process
 
@@ -26,13 +30,14 @@ _worker_hub: Hub | None = None  # the configured application object of a worker 
 class FilingPool:
     """`processes` workers, started (spawned: no inherited locks or engines) on demand."""
 
-    def __init__(self, settings: Settings, processes: int) -> None:
-        self.settings, self.processes = settings, processes
+    def __init__(self, settings: Settings, processes: int, log_format: str = "") -> None:
+        self.settings, self.processes, self.log_format = settings, processes, log_format
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(self.settings,))
+                                   initializer=_start_worker,
+                                   initargs=(self.settings, self.log_format))
 
     def decide(self, rows: list[dict[str, Any]], raws: list[bytes] | None,
                now: datetime) -> Future[list[Decision | Exception]]:
@@ -40,6 +45,11 @@ class FilingPool:
         group); a message that fails gives its exception. Without `raws` the worker reads
         the archive."""
         return self._pool.submit(_decide, rows, raws, now)
+
+    def file(self, rows: list[dict[str, Any]], now: datetime) -> Future[int]:
+        """Decide, record and log a group of received messages in a worker, which reads
+        them from the archive; the future gives how many it recorded."""
+        return self._pool.submit(_file, rows, now)
 
     def warm(self) -> None:
         """Wait until every worker has loaded the rules, so later timings are work."""
@@ -56,8 +66,11 @@ class FilingPool:
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, log_format: str) -> None:
     global _worker_hub
+    os.nice(NICENESS)
+    if log_format:  # the daemon's log: one line per filed message, as it was decided
+        logging.basicConfig(level=logging.INFO, format=log_format)
     _worker_hub = open_hub(settings)
 
 
@@ -73,6 +86,21 @@ def _decide(rows: list[dict[str, Any]], raws: list[bytes] | None,
         try:
             decided.append(decide_filing(_worker_hub, row, raws[i] if raws else None, now))
         except Exception as exc:  # one bad message fails only itself
-            log.exception("filing message %s failed", row.get("id"))
             decided.append(exc)
     return decided
+
+
+def _file(rows: list[dict[str, Any]], now: datetime) -> int:
+    assert _worker_hub is not None, "worker started without a hub"
+    decided: list[tuple[dict[str, Any], Decision]] = []
+    for row, result in zip(rows, _decide(rows, None, now), strict=True):
+        if isinstance(result, Exception):
+            record_failure(_worker_hub, row["id"], result)
+        else:
+            decided.append((row, result))
+    doors = {row["id"]: row["door"] for row in rows}
+    for outcome in record_many(_worker_hub, decided) if decided else []:
+        log.info("%s #%s %s %s %s %s", doors[outcome.id], outcome.id, outcome.verdict,
+                 outcome.sender, ",".join(outcome.topics),
+                 outcome.reasons[-1] if outcome.reasons else "")
+    return len(rows)
