@@ -1,5 +1,5 @@
-"""`mailhub serve`: wires the doors, the intake and the filing workers, and stops cleanly
-on signals."""
+"""`mailhub serve`: wires the doors to the intake process (which has the filing workers),
+and stops cleanly on signals."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import signal
 
 from mailhub.hub import Hub
 from mailhub.ingress.smtp import Sessions, start_lmtp, start_smtp
-from mailhub.intake import Intake
-from mailhub.workers import FilingPool
+from mailhub.intake_process import IntakeProcess
 
 log = logging.getLogger("mailhub")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -26,15 +25,15 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
             loop.add_signal_handler(sig, stop.set)
     # The workers log each filing as this process would, if it logs (`mailhub serve`).
     log_format = LOG_FORMAT if logging.getLogger().handlers else ""
-    intake = Intake(hub, FilingPool(hub.settings, hub.settings.filing.processes, log_format))
-    intake.start()  # first it files what was stored before a stop or crash but not filed
+    intake = IntakeProcess(hub.settings, log_format)
+    await intake.start()  # first it files what was stored before a stop or crash, not filed
     try:
         await _doors(hub, intake, stop, ready)
     finally:
-        await loop.run_in_executor(None, intake.close)
+        await intake.close()
 
 
-async def _doors(hub: Hub, intake: Intake, stop: asyncio.Event,
+async def _doors(hub: Hub, intake: IntakeProcess, stop: asyncio.Event,
                  ready: asyncio.Event | None) -> None:
     loop = asyncio.get_running_loop()
     sessions = Sessions(limit=hub.settings.smtp.max_sessions)

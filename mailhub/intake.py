@@ -1,8 +1,10 @@
 """The daemon's intake: messages in, durably and in groups; filing handed on.
 
-A door hands the bytes in; the intake thread archives every message handed in
-meanwhile and commits their rows in one durable commit (eight sessions wait for the
-database's disk once, not eight times), then answers each door. New messages gather
+It runs in a process of its own (intake_process.py), so its disk and database work
+never competes with the doors' event loop for one interpreter. The doors hand the
+bytes in; the intake thread archives every message handed in meanwhile and commits
+their rows in one durable commit (eight sessions wait for the database's disk once,
+not eight times), then answers each door. New messages gather
 for a moment (no sender waits on a filing) and go to the filing workers in groups,
 which decide and record them in their own processes: the process that talks SMTP
 never waits on parsing, classification or their database writes. A message not
@@ -16,10 +18,9 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from email.message import Message
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 GROUP = 64            # most messages in one commit or one filing round trip
 FILING_DELAY = 0.05   # seconds a new message may wait for others to share its filing
+ARCHIVERS = 8         # files written and fsync'd at once
 ATTEMPTS = 3          # a group that took a worker down this often is kept in 'error'
 
 
@@ -45,7 +47,7 @@ class Stopping(MailhubError):
 class _Arrival:
     raw: bytes
     envelope: Envelope
-    headers: Message | None
+    message_id: str | None  # when the door has read the headers already
     reply: Future[Receipt]
 
 
@@ -63,12 +65,13 @@ class Intake:
         self._thread = threading.Thread(target=self._run, name="intake", daemon=True)
         self._closing = threading.Lock()  # no arrival slips in behind the stop mark
         self._closed = False
+        self._archiving = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archive")
 
     def start(self) -> None:
         self._thread.start()
 
     def receive(self, raw: bytes, envelope: Envelope,
-                headers: Message | None = None) -> Future[Receipt]:
+                message_id: str | None = None) -> Future[Receipt]:
         """pipeline.receive() in the intake thread: the future resolves once the message
         is durable (or fails), and the door answers accordingly."""
         reply: Future[Receipt] = Future()
@@ -76,7 +79,7 @@ class Intake:
             if self._closed:
                 reply.set_exception(Stopping("mailhub is stopping"))
             else:
-                self._jobs.put(_Arrival(raw, envelope, headers, reply))
+                self._jobs.put(_Arrival(raw, envelope, message_id, reply))
         return reply
 
     def close(self) -> None:
@@ -86,6 +89,7 @@ class Intake:
             self._closed = True
         self._jobs.put(None)
         self._thread.join()
+        self._archiving.shutdown()
         self.pool.close(cancel=True)
 
     def _run(self) -> None:
@@ -132,12 +136,14 @@ class Intake:
         return rows
 
     def _store(self, arrivals: list[_Arrival]) -> list[dict[str, Any]]:
-        """Archive and commit; the rows of the new messages."""
+        """Archive (the group's files at once: the file system then commits their fsyncs
+        together) and commit; the rows of the new messages."""
+        archived = [self._archiving.submit(stored_row, self.hub, arrival.raw, arrival.envelope,
+                                           arrival.message_id) for arrival in arrivals]
         stored: list[tuple[_Arrival, dict[str, Any]]] = []
-        for arrival in arrivals:
+        for arrival, row in zip(arrivals, archived, strict=True):
             try:
-                stored.append((arrival, stored_row(self.hub, arrival.raw, arrival.envelope,
-                                                   arrival.headers)))
+                stored.append((arrival, row.result()))
             except Exception as exc:  # disk full: this sender retries later
                 arrival.reply.set_exception(exc)
         return self._insert(stored) if stored else []

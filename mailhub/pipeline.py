@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import Message
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, update
@@ -84,18 +83,23 @@ def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[R
 
 
 def stored_row(hub: Hub, raw: bytes, envelope: Envelope,
-               headers: Message | None = None) -> dict[str, Any]:
-    """Archive the bytes (fsync'd); the message row to insert. `headers`: the header
-    block when the caller has parsed it already (message.header_block)."""
+               message_id_found: str | None = None) -> dict[str, Any]:
+    """Archive the bytes (fsync'd); the message row to insert. `message_id_found`: the
+    Message-ID when the caller has read the headers already."""
     sha256, _ = hub.archive.store(raw)
-    try:
-        found = message_id(headers if headers is not None else header_block(raw))
-    except Exception:  # the filing reports what is wrong with the headers
-        found = ""
-    return dict(sha256=sha256, message_id=found, door=envelope.door,
+    if message_id_found is None:
+        message_id_found = header_message_id(raw)
+    return dict(sha256=sha256, message_id=message_id_found, door=envelope.door,
                 source=envelope.source, envelope_from=envelope.mail_from.lower(),
                 envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
                 received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+
+
+def header_message_id(raw: bytes) -> str:
+    try:
+        return message_id(header_block(raw))
+    except Exception:  # the filing reports what is wrong with the headers
+        return ""
 
 
 def insert_rows(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
@@ -235,6 +239,7 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     it may run in another process (which is told the time: `now`, default the hub's
     clock). `raw` saves reading the archive when the caller has it."""
     now = now or hub.clock()
+    received = _utc(row["received_at"]).astimezone(hub.settings.zone)
     parsed = parse(raw if raw is not None else hub.archive.read(row["sha256"]))
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
@@ -244,16 +249,15 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     if parsed.problems:
         hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
                         "The message has format defects", "; ".join(parsed.problems)[:1000]))
-    today = now.astimezone(hub.settings.zone).date()
+    # The sender chain judges a message as of the day it arrived, however late it is filed.
     facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row["envelope_from"],
-                   parsed.unreadable, today)
+                   parsed.unreadable, received.date())
     verdict, unit = decide(hub.rules.senders, facts)
     hits += verdict.hits
     changes["state"] = verdict.state.value
     filing = None
     if verdict.action is Action.ACCEPT:
-        filing = classify(hub.rules, hub.registry, unit, parsed,
-                          _utc(row["received_at"]).astimezone(hub.settings.zone))
+        filing = classify(hub.rules, hub.registry, unit, parsed, received)
         hits += filing.hits
     outcome = Outcome(row["id"], row["source"], str(changes["message_id"]),
                       verdict.state.value, row["sha256"], [str(h) for h in hits],

@@ -100,7 +100,8 @@ class PhraseIndex:
         singles: dict[str, list[PhraseEntry]] = {}
         for t, topic in enumerate(topics):
             for i, words in enumerate(topic.words):
-                entry = (f" {' '.join(words)} ", t, i, tuple(zip(words[1:], words[2:])))
+                more = tuple(zip(words[1:], words[2:], strict=False))
+                entry = (f" {' '.join(words)} ", t, i, more)
                 if len(words) > 1:
                     pairs.setdefault((words[0], words[1]), []).append(entry)
                 elif words:

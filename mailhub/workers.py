@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
@@ -69,6 +70,8 @@ class FilingPool:
 def _start_worker(settings: Settings, log_format: str) -> None:
     global _worker_hub
     os.nice(NICENESS)
+    for sig in (signal.SIGTERM, signal.SIGINT):  # sent to the whole service: the pool stops us
+        signal.signal(sig, signal.SIG_IGN)
     if log_format:  # the daemon's log: one line per filed message, as it was decided
         logging.basicConfig(level=logging.INFO, format=log_format)
     _worker_hub = open_hub(settings)

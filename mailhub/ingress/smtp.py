@@ -24,8 +24,8 @@ from mailhub import models
 from mailhub.db import transaction
 from mailhub.hub import Hub
 from mailhub.ingress.data import WholeData
-from mailhub.intake import Intake
-from mailhub.message import header_block, sender
+from mailhub.intake_process import IntakeProcess
+from mailhub.message import header_block, message_id, sender
 from mailhub.pipeline import Envelope
 from mailhub.policy import decide, gather
 from mailhub.registry import Kind
@@ -51,7 +51,7 @@ OWNED_KINDS = (Kind.PGD, Kind.TEAM)
 class Door:
     """aiosmtpd handler: the hub's decisions for one SMTP or LMTP listener."""
 
-    def __init__(self, hub: Hub, intake: Intake, door: str = "smtp") -> None:
+    def __init__(self, hub: Hub, intake: IntakeProcess, door: str = "smtp") -> None:
         self.hub, self.intake, self.door = hub, intake, door
 
     def owns(self, address: str) -> bool:
@@ -88,9 +88,9 @@ class Door:
         raw = envelope.original_content or b""
         try:
             headers = header_block(raw)
-            header_from = sender(headers)[1]
+            header_from, found_id = sender(headers)[1], message_id(headers)
         except Exception:  # unreadable headers: stored, and the filing says why
-            headers, header_from = None, ""
+            header_from, found_id = "", ""
         refused = self.refusal(header_from, envelope.smtp_utf8)
         if refused:
             await self._record(session, envelope.mail_from or "", header_from,
@@ -100,7 +100,7 @@ class Door:
                            mail_from=envelope.mail_from or "",
                            rcpt_to=tuple(envelope.rcpt_tos), received_at=self.hub.clock())
         try:
-            receipt = await asyncio.wrap_future(self.intake.receive(raw, arrival, headers))
+            receipt = await self.intake.receive(raw, arrival, found_id)
         except Exception:  # disk full, database down: the sender must retry, never lose it
             log.exception("storing a message from %s failed", arrival.source)
             return TRY_LATER
@@ -203,7 +203,7 @@ class _CountedLMTP(_Counted, LMTP):
     pass
 
 
-async def start_smtp(hub: Hub, intake: Intake, sessions: Sessions) -> asyncio.Server:
+async def start_smtp(hub: Hub, intake: IntakeProcess, sessions: Sessions) -> asyncio.Server:
     """Listen on [smtp] listen; returns the asyncio server."""
     config = hub.settings.smtp
     host, _, port = config.listen.rpartition(":")
@@ -228,7 +228,7 @@ def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
     return context
 
 
-async def start_lmtp(hub: Hub, intake: Intake,
+async def start_lmtp(hub: Hub, intake: IntakeProcess,
                      sessions: Sessions) -> asyncio.Server | None:
     """Listen on [lmtp] listen (host:port, or a Unix socket path); None when it is off."""
     listen = hub.settings.lmtp.listen

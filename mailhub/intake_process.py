@@ -1,0 +1,174 @@
+"""The intake in a process of its own, and the daemon's end of the line to it.
+
+The daemon's event loop talks SMTP; the intake archives, commits and hands on to the
+filing workers (intake.py). In one process they would take turns on one interpreter
+lock, and every file operation of the intake would wait for the loop's turn to end:
+so the intake has a process of its own, and the two exchange frames over a socket
+pair — a message (ticket, bytes, envelope) one way, its receipt or the reason it
+failed the other. When the daemon's end closes (it stops, or it was killed), the
+intake hands what it holds to the workers and exits. It ignores SIGTERM and SIGINT,
+which a service manager or a terminal sends to every process of the service: it
+stops when the daemon does, after the daemon's last message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import multiprocessing
+import pickle
+import signal
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from functools import partial
+from typing import Any
+
+from mailhub.config import Settings
+from mailhub.errors import MailhubError
+from mailhub.hub import open_hub
+from mailhub.intake import Intake
+from mailhub.pipeline import Envelope, Receipt
+from mailhub.workers import FilingPool
+
+log = logging.getLogger(__name__)
+
+_SIZE = struct.Struct("!Q")
+
+
+class IntakeError(MailhubError):
+    """The intake could not store a message; the door answers 451 and the sender retries."""
+
+
+def _frame(value: object) -> bytes:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _SIZE.pack(len(payload)) + payload
+
+
+# ------------------------------------------------------------------ the intake process
+
+
+def run(settings: Settings, sock: socket.socket, log_format: str) -> None:
+    """The intake process: take messages from the socket until the daemon closes it."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    if log_format:
+        logging.basicConfig(level=logging.INFO, format=log_format)
+    intake = Intake(open_hub(settings), FilingPool(settings, settings.filing.processes,
+                                                   log_format))
+    intake.start()
+    sending = threading.Lock()
+
+    def answer(ticket: int, stored: Future[Receipt]) -> None:
+        exc = stored.exception()
+        if exc is None:
+            receipt = stored.result()
+            reply: tuple[Any, ...] = (ticket, Receipt(receipt.id, receipt.sha256,
+                                                      receipt.duplicate), "")
+        else:
+            log.error("storing a message failed: %s: %s", type(exc).__name__, exc)
+            reply = (ticket, None, f"{type(exc).__name__}: {exc}")
+        with sending:
+            try:
+                sock.sendall(_frame(reply))
+            except OSError:  # the daemon is gone; the message is stored all the same
+                pass
+
+    try:
+        for ticket, raw, envelope, message_id in _frames(sock):
+            intake.receive(raw, envelope, message_id).add_done_callback(partial(answer, ticket))
+    finally:
+        intake.close()
+        sock.close()
+
+
+def _frames(sock: socket.socket) -> Iterator[Any]:
+    with sock.makefile("rb") as stream:
+        while True:
+            header = stream.read(_SIZE.size)
+            if len(header) < _SIZE.size:
+                return  # the daemon closed its end
+            (size,) = _SIZE.unpack(header)
+            payload = stream.read(size)
+            if len(payload) < size:
+                return
+            yield pickle.loads(payload)
+
+
+# ------------------------------------------------------------------ the daemon's end
+
+
+class IntakeProcess:
+    """Starts the intake process and passes it messages; started again if it dies."""
+
+    def __init__(self, settings: Settings, log_format: str = "") -> None:
+        self.settings, self.log_format = settings, log_format
+        self._tickets = itertools.count()
+        self._waiting: dict[int, asyncio.Future[Receipt]] = {}
+        self._process: Any = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._replies: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=run, args=(self.settings, theirs, self.log_format), name="mailhub-intake")
+        self._process.start()
+        theirs.close()
+        reader, self._writer = await asyncio.open_unix_connection(sock=ours)
+        self._replies = asyncio.create_task(self._read_replies(reader))
+
+    async def receive(self, raw: bytes, envelope: Envelope,
+                      message_id: str | None = None) -> Receipt:
+        """The receipt once the message is durable; IntakeError if it is not."""
+        if self._closing or self._writer is None:
+            raise IntakeError("mailhub is stopping")
+        ticket = next(self._tickets)
+        waiter: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._waiting[ticket] = waiter
+        try:
+            self._writer.write(_frame((ticket, raw, envelope, message_id)))
+            await self._writer.drain()
+        except ConnectionError as exc:
+            self._waiting.pop(ticket, None)
+            raise IntakeError("the intake process is not running") from exc
+        return await waiter
+
+    async def close(self) -> None:
+        """Close our end; the intake hands on what it holds and exits."""
+        self._closing = True
+        if self._writer is not None:
+            self._writer.close()
+        if self._replies is not None:
+            await self._replies
+        if self._process is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._process.join)
+
+    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                (size,) = _SIZE.unpack(await reader.readexactly(_SIZE.size))
+                ticket, receipt, error = pickle.loads(await reader.readexactly(size))
+                waiter = self._waiting.pop(ticket, None)
+                if waiter is None or waiter.done():
+                    continue
+                if error:
+                    waiter.set_exception(IntakeError(error))
+                else:
+                    waiter.set_result(receipt)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        for waiter in self._waiting.values():  # never answered: their senders retry
+            if not waiter.done():
+                waiter.set_exception(IntakeError("the intake process stopped"))
+        self._waiting.clear()
+        if not self._closing:
+            process = self._process
+            await asyncio.get_running_loop().run_in_executor(None, process.join)
+            log.error("the intake process stopped (exit status %s); starting it again",
+                      process.exitcode)
+            await self.start()
