@@ -500,7 +500,7 @@ def write_config(settings: Settings, path: Path) -> None:
     """The settings as a mailhub.toml (JSON strings are TOML basic strings)."""
     lines = [f"{name} = {json.dumps(str(getattr(settings, name)))}"
              for name in ("state_dir", "registry", "rules_dir")]
-    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}", "[filing]", f"workers = {os.environ.get('W', 0)}"]
+    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

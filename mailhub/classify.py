@@ -100,10 +100,13 @@ def rank_topics(ruleset: Ruleset, subject: str, names: str, body: str,
     found_in = [(where, weight, find_phrases(ruleset, text, cap))
                 for where, text, weight, cap in fields]
     evidence = []
-    for t, topic in enumerate(ruleset.topics):
+    for t in sorted(set().union(*(per_topic for _, _, per_topic in found_in))):
+        topic = ruleset.topics[t]
         score, found, seen, headline = 0.0, [], set[str](), False
         for where, weight, per_topic in found_in:
-            matched = {p: w for p, w in per_topic.get(t, {}).items()
+            if t not in per_topic:
+                continue
+            matched = {p: w for p, w in per_topic[t].items()
                        if where in ("subject", "attachment") or p not in seen}
             seen.update(matched)
             score += weight * sum(matched.values())
@@ -157,7 +160,7 @@ def find_phrases(ruleset: Ruleset, text: str,
     pairs = set(zip(words, words[1:], strict=False))
     for key in pairs & index.by_pair.keys():
         for spaced, topic, i, more in index.by_pair[key]:
-            if not more or (all(pair in pairs for pair in more) and spaced in joined):
+            if not more or (pairs.issuperset(more) and spaced in joined):
                 matched.setdefault(topic, []).append((spaced, i))
     for word in set(words) & index.by_word.keys():
         for spaced, topic, i, _ in index.by_word[word]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import smtplib
 import socket
@@ -28,9 +30,10 @@ class Daemon:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        # A session of its own, as a service has: a signal to the group reaches all of it.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mailhub", "--config", str(self.config), "serve"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.process.stdout.read().decode()  # type: ignore[union-attr]
@@ -54,8 +57,9 @@ def daemon(config_file: Path) -> Iterator[Daemon]:
         handle.write(f'[smtp]\nlisten = "127.0.0.1:{port}"\n')
     running = Daemon(config_file, port)
     yield running
-    if running.process is not None and running.process.poll() is None:
-        running.process.kill()
+    if running.process is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(running.process.pid, signal.SIGKILL)
         running.process.wait()
 
 
@@ -81,3 +85,33 @@ def test_acknowledged_mail_survives_sigkill_and_is_filed_after_restart(
         assert len(session.exec(select(models.Filing)).all()) == 1
     assert daemon.stop(signal.SIGTERM) == 0
     hub.engine.dispose()
+
+
+def test_sigterm_to_the_whole_service_stops_every_process_cleanly(
+        daemon: Daemon, settings: Settings) -> None:
+    """systemd (KillMode=control-group) and a terminal's Ctrl-C signal every process of the
+    service: the intake and the filing workers wait for the daemon, which exits 0."""
+    daemon.start()
+    assert daemon.process is not None
+    with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as client:
+        for month in range(1, 6):
+            assert client.sendmail(SCHOOL, [TEAM], mail(subject=f"Báo cáo tháng {month}")) == {}
+    os.killpg(daemon.process.pid, signal.SIGTERM)
+    assert daemon.process.wait(30) == 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _group_alive(daemon.process.pid):
+        time.sleep(0.1)
+    assert not _group_alive(daemon.process.pid), "a process of the service outlived it"
+    hub = open_hub(settings)
+    with Session(hub.engine) as session:
+        states = [m.state for m in session.exec(select(models.Message)).all()]
+    hub.engine.dispose()
+    assert len(states) == 5 and set(states) <= {"filed", "received"}
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

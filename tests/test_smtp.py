@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
 import smtplib
 import socket
 import threading
@@ -255,3 +258,19 @@ def test_stopping_lets_an_open_session_finish_its_message(server: Running) -> No
     server.thread.join(10)
     assert not server.thread.is_alive()
     assert states(server.hub) == {"filed": 1}  # filed before the worker stopped
+
+
+def test_the_intake_process_is_started_again_if_it_dies(server: Running) -> None:
+    intake = next(p for p in multiprocessing.active_children() if p.name == "mailhub-intake")
+    os.kill(intake.pid, signal.SIGKILL)
+    deadline, codes = time.monotonic() + 30, []
+    while time.monotonic() < deadline:  # a sender retries after a 451, as MTAs do
+        try:
+            with server.client() as client:
+                client.sendmail(SCHOOL, [TEAM], mail(subject="BC VSATTP tháng 11/2026"))
+            break
+        except smtplib.SMTPDataError as refused:
+            codes.append(refused.smtp_code)
+            time.sleep(0.2)
+    assert set(codes) <= {451}
+    assert states(server.hub, wait=1) == {"filed": 1}
