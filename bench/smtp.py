@@ -358,8 +358,8 @@ async def baseline_server(folder: Path, port: int) -> None:
     await server.wait_closed()
 
 
-# mailhub in this process (--profile), as tests/test_smtp.py's Running, with a cProfile in
-# every thread it starts.
+# mailhub's event loop in this process (--profile), as tests/test_smtp.py's Running, with a
+# cProfile in every thread it starts.
 
 # Where the loop and the executors' threads wait for work (not for a lock: that is busy).
 IDLE = ("<method 'poll' of 'select.epoll' objects>",
@@ -411,7 +411,7 @@ class ProfiledServer:
         own time, and the top mailhub functions by cumulative time over them all."""
         groups: dict[str, tuple[int, pstats.Stats]] = {}
         for name, profile in self.profiles:
-            group = re.sub(r"[_\d]+$", "", name)  # asyncio_3 -> asyncio, filing_0 -> filing
+            group = re.sub(r"[_\d]+$", "", name)  # asyncio_3 -> asyncio
             stats = pstats.Stats(profile)
             if group in groups:
                 count, merged = groups[group]
@@ -420,8 +420,9 @@ class ProfiledServer:
                 groups[group] = 1, stats
         total: pstats.Stats | None = None
         print("profile of the in-process mailhub server by kind of thread (busy = profiled "
-              "time less waits for work in epoll/queue; executor threads run receive(), "
-              "the filing thread file()):")
+              "time less waits for work in epoll/queue); the intake and the filing workers "
+              "are processes of their own, not profiled here (a run without --profile counts "
+              "their CPU):")
         for group, (count, stats) in groups.items():
             table = stats.stats  # type: ignore[attr-defined]
             idle = sum(table.pop(key)[2] for key in [k for k in table if k[2] in IDLE])

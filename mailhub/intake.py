@@ -118,8 +118,10 @@ class Intake:
                     due = time.monotonic() + FILING_DELAY
                 waiting += self._store(arrivals)
             if waiting and (stopping or len(waiting) >= GROUP or time.monotonic() >= due):
-                for start in range(0, len(waiting), GROUP):
-                    self._submit(waiting[start:start + GROUP], 1)
+                # Shared out so that every worker has a part (and none a group alone).
+                share = min(GROUP, -(-len(waiting) // self.pool.processes))
+                for start in range(0, len(waiting), share):
+                    self._submit(waiting[start:start + share], 1)
                 waiting = []
 
     def _pending(self) -> list[dict[str, Any]]:
