@@ -37,6 +37,7 @@ from mailhub.workers import FilingPool
 log = logging.getLogger(__name__)
 
 _SIZE = struct.Struct("!Q")
+RESTART_DELAY = 1.0  # seconds
 
 
 class IntakeError(MailhubError):
@@ -169,6 +170,8 @@ class IntakeProcess:
         if not self._closing:
             process = self._process
             await asyncio.get_running_loop().run_in_executor(None, process.join)
-            log.error("the intake process stopped (exit status %s); starting it again",
-                      process.exitcode)
-            await self.start()
+            log.error("the intake process stopped (exit status %s); starting it again in %s s",
+                      process.exitcode, RESTART_DELAY)
+            await asyncio.sleep(RESTART_DELAY)  # a process that cannot start is not spun
+            if not self._closing:
+                await self.start()

@@ -204,14 +204,6 @@ def ingest(hub: Hub, raw: bytes, envelope: Envelope) -> Outcome:
     return file(hub, receipt.id)
 
 
-def file_pending(hub: Hub) -> list[Outcome]:
-    """File every message still 'received' (after a crash or restart): the table is the queue."""
-    with Session(hub.engine) as session:
-        pending = session.exec(select(models.Message.id).where(
-            models.Message.state == State.RECEIVED).order_by(col(models.Message.id))).all()
-    return [file(hub, message) for message in pending if message is not None]
-
-
 def duplicate_outcome(hub: Hub, receipt: Receipt, source: str) -> Outcome:
     with Session(hub.engine) as session:
         row = session.get(models.Message, receipt.id)
