@@ -7,12 +7,12 @@ import asyncio
 import logging
 import signal
 
+from mailhub import logs
 from mailhub.hub import Hub
 from mailhub.ingress.smtp import Sessions, start_lmtp, start_smtp
 from mailhub.intake_process import IntakeProcess
 
 log = logging.getLogger("mailhub")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
 async def serve(hub: Hub, stop: asyncio.Event | None = None,
@@ -23,9 +23,8 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     if ready is None:  # as the service: signals stop it
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    # The workers log each filing as this process would, if it logs (`mailhub serve`).
-    log_format = LOG_FORMAT if logging.getLogger().handlers else ""
-    intake = IntakeProcess(hub.settings, log_format)
+    # The intake and the workers log as this process does, if it logs (`mailhub serve`).
+    intake = IntakeProcess(hub.settings, logging.getLogger().hasHandlers())
     await intake.start()  # first it files what was stored before a stop or crash, not filed
     try:
         await _doors(hub, intake, stop, ready)
@@ -59,7 +58,5 @@ async def _doors(hub: Hub, intake: IntakeProcess, stop: asyncio.Event,
                     hub.settings.smtp.shutdown_grace)
 
 def run(hub: Hub) -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    # aiosmtpd logs every command at INFO, AUTH credentials included: keep its warnings only.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    logs.configure()
     asyncio.run(serve(hub))

@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
+from mailhub import logs
 from mailhub.config import Settings
 from mailhub.errors import MailhubError
 from mailhub.hub import open_hub
@@ -52,14 +53,14 @@ def _frame(value: object) -> bytes:
 # ------------------------------------------------------------------ the intake process
 
 
-def run(settings: Settings, sock: socket.socket, log_format: str) -> None:
+def run(settings: Settings, sock: socket.socket, logging_on: bool) -> None:
     """The intake process: take messages from the socket until the daemon closes it."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_IGN)
-    if log_format:
-        logging.basicConfig(level=logging.INFO, format=log_format)
+    if logging_on:
+        logs.configure()
     intake = Intake(open_hub(settings), FilingPool(settings, settings.filing.processes,
-                                                   log_format))
+                                                   logging_on))
     intake.start()
     sending = threading.Lock()
 
@@ -105,8 +106,8 @@ def _frames(sock: socket.socket) -> Iterator[Any]:
 class IntakeProcess:
     """Starts the intake process and passes it messages; started again if it dies."""
 
-    def __init__(self, settings: Settings, log_format: str = "") -> None:
-        self.settings, self.log_format = settings, log_format
+    def __init__(self, settings: Settings, logging_on: bool = False) -> None:
+        self.settings, self.logging_on = settings, logging_on
         self._tickets = itertools.count()
         self._waiting: dict[int, asyncio.Future[Receipt]] = {}
         self._process: Any = None
@@ -117,7 +118,7 @@ class IntakeProcess:
     async def start(self) -> None:
         ours, theirs = socket.socketpair()
         self._process = multiprocessing.get_context("spawn").Process(
-            target=run, args=(self.settings, theirs, self.log_format), name="mailhub-intake")
+            target=run, args=(self.settings, theirs, self.logging_on), name="mailhub-intake")
         self._process.start()
         theirs.close()
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)

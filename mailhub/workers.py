@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from mailhub import logs
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
 from mailhub.pipeline import Decision, decide_filing, record_failure, record_many
@@ -31,14 +32,14 @@ _worker_hub: Hub | None = None  # the configured application object of a worker 
 class FilingPool:
     """`processes` workers, started (spawned: no inherited locks or engines) on demand."""
 
-    def __init__(self, settings: Settings, processes: int, log_format: str = "") -> None:
-        self.settings, self.processes, self.log_format = settings, processes, log_format
+    def __init__(self, settings: Settings, processes: int, logging_on: bool = False) -> None:
+        self.settings, self.processes, self.logging_on = settings, processes, logging_on
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker,
-                                   initargs=(self.settings, self.log_format))
+                                   initargs=(self.settings, self.logging_on))
 
     def decide(self, rows: list[dict[str, Any]], raws: list[bytes] | None,
                now: datetime) -> Future[list[Decision | Exception]]:
@@ -67,13 +68,13 @@ class FilingPool:
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
 
-def _start_worker(settings: Settings, log_format: str) -> None:
+def _start_worker(settings: Settings, logging_on: bool) -> None:
     global _worker_hub
     os.nice(NICENESS)
     for sig in (signal.SIGTERM, signal.SIGINT):  # sent to the whole service: the pool stops us
         signal.signal(sig, signal.SIG_IGN)
-    if log_format:  # the daemon's log: one line per filed message, as it was decided
-        logging.basicConfig(level=logging.INFO, format=log_format)
+    if logging_on:  # the daemon's log: one line per filed message, as it was decided
+        logs.configure()
     _worker_hub = open_hub(settings)
 
 
