@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,12 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mailhub import db
-from mailhub.batch import default_jobs, ingest_all
-from mailhub.config import Settings, example_config, load_settings
+from mailhub.batch import SMALL, Filer, default_jobs, ingest_all
+from mailhub.config import ImapAccount, Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
 from mailhub.pipeline import Envelope, Outcome
 from mailhub.staff import Role, add_user
+
+if TYPE_CHECKING:
+    from mailhub.ingress.imap import Tally
 
 app = typer.Typer(help="mailhub — tiếp nhận và phân loại thư của Phòng GD&ĐT / "
                        "e-mail filing for an Education and Training Office.",
@@ -39,6 +42,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+imap_app = typer.Typer(help="Hộp thư IMAP / IMAP mailboxes.", no_args_is_help=True)
+app.add_typer(imap_app, name="imap")
 
 out = Console()
 err = Console(stderr=True)
@@ -174,6 +179,108 @@ def serve() -> None:
     from mailhub.daemon import run
 
     run(_hub())
+
+
+# imap -------------------------------------------------------------------------
+
+AccountOption = Annotated[str | None, typer.Option(
+    "--account", help="Chỉ tài khoản này / only this account (its name).")]
+
+
+def _accounts(settings: Settings, name: str | None) -> list[ImapAccount]:
+    accounts = [a for a in settings.imap if name is None or a.name == name]
+    if not accounts:
+        known = ", ".join(a.name for a in settings.imap) or "none"
+        _fail(MailhubError(f"không có tài khoản IMAP / no IMAP account "
+                           f"{repr(name) if name else 'configured'} (known: {known}); "
+                           "add an [[imap]] table, see mailhub.example.toml"))
+    return accounts
+
+
+@imap_app.command("check")
+def imap_check(account: AccountOption = None) -> None:
+    """Đăng nhập từng hộp thư và xem thư mục / log in to each mailbox, show its folders."""
+    from mailhub.ingress.imap import connect
+
+    table = Table("Tài khoản / Account", "Máy chủ / Server", "Khả năng / Capabilities",
+                  "Thư mục / Folders", "Thư chờ / Waiting", "Lỗi / Error")
+    failed = False
+    for entry in _accounts(_settings(), account):
+        server = f"{entry.host}:{entry.server_port} ({entry.tls})"
+        try:
+            client = connect(entry)
+        except Exception as exc:  # every account is reported, whatever broke
+            failed = True
+            table.add_row(entry.name, server, "", "", "", f"[red]{exc}[/red]")
+            continue
+        try:
+            wanted = {b"IDLE", b"MOVE", b"UIDPLUS"}
+            capabilities = " ".join(sorted(c.decode() for c in client.capabilities()
+                                           if c in wanted))
+            folders = len(client.list_folders())
+            counts = [client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"]
+                      for folder in entry.folders]
+            waiting = ", ".join(f"{f}: {n}" for f, n in zip(entry.folders, counts, strict=True))
+            table.add_row(entry.name, server, capabilities, str(folders), waiting, "")
+        except Exception as exc:
+            failed = True
+            table.add_row(entry.name, server, "", "", "", f"[red]{exc}[/red]")
+        finally:
+            client.logout()
+    out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@imap_app.command("sync")
+def imap_sync(account: AccountOption = None, once: Annotated[bool, typer.Option(
+        "--once", help="Một lượt rồi thoát / one pass, then exit.")] = False,
+        jobs: JobsOption = 0) -> None:
+    """Lọc thư trong hộp thư IMAP / file what waits in the IMAP mailboxes (--once: then exit;
+    else keep watching until Ctrl-C)."""
+    import threading
+
+    from mailhub.ingress.imap import Watcher, connect, watch
+
+    hub = _hub()
+    accounts = _accounts(hub.settings, account)
+    if not once and len(accounts) > 1:
+        _fail(MailhubError("watching several accounts: `mailhub serve`, or one process per "
+                           "--account NAME"))
+    with Filer(hub, jobs or default_jobs(SMALL)) as filer:
+        if not once:  # until Ctrl-C
+            stop = threading.Event()
+            watcher = threading.Thread(target=watch, args=(hub, accounts[0], filer, stop))
+            watcher.start()
+            try:
+                while watcher.is_alive():
+                    watcher.join(0.5)
+            except KeyboardInterrupt:
+                stop.set()
+                watcher.join()
+            return
+        failed = False
+        for entry in accounts:
+            try:
+                client = connect(entry)
+                try:
+                    tally = Watcher(hub, entry, filer).sync(client)
+                finally:
+                    client.logout()
+            except Exception as exc:  # one broken account never stops the others
+                failed = True
+                err.print(f"[red]{entry.name}:[/red] {exc}", highlight=False)
+                continue
+            _print_tally(entry.name, tally)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_tally(name: str, tally: Tally) -> None:
+    moved = ", ".join(f"{folder} {count}" for folder, count in sorted(tally.moved.items()))
+    out.print(f"{name}: {tally.fetched} thư / messages, {tally.duplicates} đã có / known, "
+              f"{tally.notices} thông báo / notices; {moved or 'nothing moved'}",
+              highlight=False)
 
 
 # registry, config, database -------------------------------------------------

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mailhub import tomlfile
 from mailhub.errors import ConfigError, Problem
@@ -74,6 +81,75 @@ class FilingSettings(BaseModel):
         return self.workers or os.cpu_count() or 1
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class ImapAccount(BaseModel):
+    """One official mailbox that `mailhub serve` and `mailhub imap sync` watch over IMAP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, examples=["totieuhoc"], description="Tên tài khoản (duy "
+                      "nhất) / account name, unique, used in logs and --account.")
+    host: str = Field(min_length=1, examples=["mail.hanoiedu.vn"],
+                      description="Máy chủ IMAP / IMAP server.")
+    port: int = Field(0, ge=0, le=65535, description="Cổng; 0 = 993 (implicit) hoặc 143 / "
+                      "port; 0 = 993 for implicit TLS, else 143.")
+    tls: Literal["implicit", "starttls", "none"] = Field(
+        "implicit", description="TLS: implicit, starttls, hoặc none (chỉ cho máy cục bộ) / "
+        "none only for a loopback host.")
+    username: str = Field(min_length=1, examples=["totieuhoc.pgdhm@hanoiedu.vn"],
+                          description="Tên đăng nhập / login.")
+    password_file: str = Field("", examples=["/etc/mailhub/totieuhoc.password"],
+                               description="Tệp chứa mật khẩu (dòng đầu) / file holding "
+                               "the password (first line); never the password in this file.")
+    password_env: str = Field("", description="Hoặc: biến môi trường chứa mật khẩu / or: the "
+                              "environment variable holding it.")
+    folders: list[str] = Field(["INBOX"], min_length=1, description="Thư mục theo dõi / "
+                               "folders watched.")
+    filed_folder: str = Field("Filed/{topic}", description="Thư đã lọc chuyển vào đây; {topic} "
+                              "= mã chủ đề / where filed mail is moved; {topic} = topic id.")
+    rejected_folder: str = Field("Rejected", description="Thư bị từ chối / rejected mail.")
+    quarantine_folder: str = Field("Quarantine", description="Thư cần xem xét / quarantined "
+                                   "mail.")
+    batch: int = Field(100, gt=0, le=1000, description="Số thư mỗi lần tải / messages fetched "
+                       "per round trip.")
+    poll_interval: int = Field(60, gt=0, description="Chu kỳ kiểm tra khi máy chủ không có "
+                               "IDLE (giây) / polling period without IDLE, seconds.")
+
+    @model_validator(mode="after")
+    def _checked(self) -> ImapAccount:
+        if self.tls == "none" and self.host not in LOOPBACK:
+            raise ValueError(f"tls = \"none\" sends the password in clear: only for a loopback "
+                             f"host, not {self.host!r}; use \"implicit\" or \"starttls\"")
+        if bool(self.password_file) == bool(self.password_env):
+            raise ValueError("give exactly one of password_file and password_env")
+        return self
+
+    @property
+    def server_port(self) -> int:
+        return self.port or (993 if self.tls == "implicit" else 143)
+
+    def password(self) -> str:
+        """The password, read now (a changed file needs no restart)."""
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError([Problem(Path(f"${self.password_env}"), None,
+                                           f"IMAP account '{self.name}': biến môi trường chưa "
+                                           f"đặt / environment variable not set",
+                                           f"export {self.password_env}=...")])
+            return value
+        try:
+            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError) as exc:
+            raise ConfigError([Problem(Path(self.password_file), None,
+                                       f"IMAP account '{self.name}': không đọc được mật khẩu / "
+                                       f"cannot read the password: {exc}",
+                                       "put the password on the first line, chmod 600")]) \
+                from None
+
+
 class Settings(BaseModel):
     """The service's settings. Each field's description is its documentation and
     the comment of the generated example config."""
@@ -116,6 +192,17 @@ class Settings(BaseModel):
                                description="Cổng LMTP / the LMTP door.")
     filing: FilingSettings = Field(default_factory=lambda: FilingSettings.model_validate({}),
                                    description="Phân loại thư / filing.")
+    imap: list[ImapAccount] = Field(default_factory=list,
+                                    description="Hộp thư IMAP được theo dõi / IMAP mailboxes "
+                                    "watched (one [[imap]] table each).")
+
+    @field_validator("imap")
+    @classmethod
+    def _unique_names(cls, accounts: list[ImapAccount]) -> list[ImapAccount]:
+        names = [account.name for account in accounts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"IMAP account names must be unique: {names}")
+        return accounts
 
     @field_validator("timezone")
     @classmethod
@@ -157,8 +244,12 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if path is not None:
         values, locator = tomlfile.load(path)
         base = path.parent
-        for table, name in _PATH_FIELDS:
-            section = values.get(table, {}) if table else values
+        accounts = values.get("imap")
+        sections = [(values.get(table, {}) if table else values, name)
+                    for table, name in _PATH_FIELDS]
+        if isinstance(accounts, list):
+            sections += [(account, "password_file") for account in accounts]
+        for section, name in sections:
             if isinstance(section, dict) and isinstance(section.get(name), str) and \
                     section[name] and not Path(section[name]).is_absolute():
                 section[name] = str(base / section[name])
@@ -196,14 +287,21 @@ def example_config() -> str:
             continue
         lines += [f"# {field.description}", f"# {name} = {_toml(field.default)}", ""]
     for name, field in tables:
-        lines += [f"# {field.description}", f"[{name}]"]
         table = field.annotation
+        if get_origin(table) is list:  # [[name]]: none by default, one shown as an example
+            (table,) = get_args(table)
+            lines += [f"# {field.description}", f"# [[{name}]]"]
+        else:
+            lines += [f"# {field.description}", f"[{name}]"]
         assert isinstance(table, type) and issubclass(table, BaseModel)
         for key, inner in table.model_fields.items():
-            lines += [f"# {inner.description}", f"# {key} = {_toml(inner.default)}"]
+            shown = inner.examples[0] if inner.examples else inner.default
+            lines += [f"# {inner.description}", f"# {key} = {_toml(shown)}"]
         lines.append("")
     return "\n".join(lines)
 
 
 def _toml(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
     return f'"{value}"' if isinstance(value, (str, Path)) else repr(value)

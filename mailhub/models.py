@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -107,3 +107,33 @@ class Staff(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     created_at: datetime = Field(sa_column=_when(nullable=False))
     disabled: bool = False
+
+
+class ImapCheckpoint(SQLModel, table=True):
+    """How far an IMAP folder has been taken in: every UID up to last_uid of this
+    UIDVALIDITY is stored and moved out. A new UIDVALIDITY starts the folder again."""
+
+    __tablename__ = "imap_checkpoint"
+
+    account: str = Field(primary_key=True, max_length=200)
+    folder: str = Field(primary_key=True, max_length=500)
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    """Mail the hub sends, one row per recipient: rejection notices (and the broadcast
+    directives later). The bytes are composed when queued, so sending is only sending."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)          # notice
+    recipient: str = Field(max_length=500, index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    message: int | None = Field(default=None, foreign_key="message.id", index=True)
+    created_at: datetime = Field(sa_column=_when(nullable=False, index=True))
+    state: str = Field(default="queued", max_length=16, index=True)  # queued, sent, failed
+    attempts: int = 0
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sent_at: datetime | None = Field(default=None, sa_column=_when())

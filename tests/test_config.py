@@ -179,3 +179,22 @@ def test_check_config_exit_codes(office: Path) -> None:
 def test_settings_are_immutable() -> None:
     with pytest.raises(ValidationError):
         Settings().hub_domain = "x"  # type: ignore[misc]
+
+
+def test_imap_accounts_are_checked_with_file_line_and_fix(tmp_path: Path) -> None:
+    config = tmp_path / "mailhub.toml"
+    config.write_text('[[imap]]\nname = "totieuhoc"\nhost = "mail.hanoiedu.vn"\n'
+                      'tls = "none"\nusername = "totieuhoc.pgdhm@hanoiedu.vn"\n'
+                      'password_file = "secret.txt"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, environ={})
+    assert "loopback" in str(refused.value) and str(config) in str(refused.value)
+    config.write_text('[[imap]]\nname = "totieuhoc"\nhost = "mail.hanoiedu.vn"\n'
+                      'username = "totieuhoc.pgdhm@hanoiedu.vn"\npassword_file = "secret.txt"\n',
+                      encoding="utf-8")
+    account = load_settings(config, environ={}).imap[0]
+    assert account.server_port == 993
+    assert account.password_file == str(tmp_path / "secret.txt")  # beside the config file
+    with pytest.raises(ConfigError) as unreadable:
+        account.password()
+    assert "secret.txt" in str(unreadable.value)

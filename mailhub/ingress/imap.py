@@ -1,0 +1,297 @@
+"""The IMAP door (imapclient): files what arrives in the office's official mailboxes and
+tidies each mailbox into folders the staff browse in their usual mail client.
+
+Per account and folder: fetch new messages in batches with BODY.PEEK[] (nothing is
+marked \\Seen), store and file each one (pipeline, through batch.Filer), and only then
+move it: filed mail to its topic's folder, rejected mail to Rejected, quarantined mail
+(and mail that could not be filed) to Quarantine. The checkpoint (UIDVALIDITY, last
+UID) advances after the move. A crash between storing and moving fetches the message
+again, and the content hash makes it a duplicate of itself: nothing is filed twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import signal
+import ssl
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+from sqlmodel import Session
+
+from mailhub import logs, models
+from mailhub.batch import Filer
+from mailhub.config import ImapAccount, Settings
+from mailhub.db import transaction
+from mailhub.errors import ConfigError
+from mailhub.hub import Hub, open_hub
+from mailhub.notices import queue_rejection_notice
+from mailhub.pipeline import Envelope, Outcome, recorded_outcome
+from mailhub.registry import Kind
+from mailhub.verdict import State
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 60.0        # seconds for any one server reply
+IDLE_RENEW = 25 * 60  # seconds: IDLE is re-issued before the server's 29-minute limit
+MAX_BACKOFF = 300.0   # seconds between reconnection attempts, at most
+WRONG_PASSWORD_WAIT = 600.0  # a refused login is retried slowly: it will not fix itself
+
+
+@dataclass
+class Tally:
+    """What one pass over an account did."""
+
+    fetched: int = 0
+    duplicates: int = 0
+    moved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    notices: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.fetched += other.fetched
+        self.duplicates += other.duplicates
+        self.notices += other.notices
+        for folder, count in other.moved.items():
+            self.moved[folder] += count
+
+
+def connect(account: ImapAccount) -> IMAPClient:
+    """Logged in, over TLS unless the account says none (loopback only)."""
+    context = ssl.create_default_context()
+    client = IMAPClient(account.host, port=account.server_port,
+                        ssl=account.tls == "implicit", ssl_context=context, timeout=TIMEOUT)
+    try:
+        if account.tls == "starttls":
+            client.starttls(context)
+        client.login(account.username, account.password())
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+class Watcher:
+    """One account's pass: every watched folder taken in, moved out, checkpointed."""
+
+    def __init__(self, hub: Hub, account: ImapAccount, filer: Filer) -> None:
+        self.hub, self.account, self.filer = hub, account, filer
+        self._made: set[str] = set()  # destination folders known to exist
+
+    def sync(self, client: IMAPClient) -> Tally:
+        tally = Tally()
+        self._made = {_name(f) for _, _, f in client.list_folders()}
+        delimiter = _delimiter(client)
+        for folder in self.account.folders:
+            tally.add(self.sync_folder(client, folder, delimiter))
+        return tally
+
+    def sync_folder(self, client: IMAPClient, folder: str, delimiter: str = "/") -> Tally:
+        tally = Tally()
+        status = client.select_folder(folder)
+        uidvalidity = int(status[b"UIDVALIDITY"])
+        last = self._checkpoint(folder, uidvalidity)
+        # "n:*" always matches the newest message, even when its UID is below n.
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        can_move = b"MOVE" in client.capabilities()
+        for batch in _batches(uids, self.account.batch):
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            present = [uid for uid in batch if b"BODY[]" in fetched.get(uid, {})]
+            envelopes = [(bytes(fetched[uid][b"BODY[]"]),
+                          Envelope(door="imap", source=f"{self.account.name}/{folder}/"
+                                   f"{uidvalidity}/{uid}")) for uid in present]
+            outcomes = list(self.filer.ingest_all(envelopes))
+            moves: dict[str, list[int]] = defaultdict(list)
+            for uid, (raw, _), outcome in zip(present, envelopes, outcomes, strict=True):
+                tally.fetched += 1
+                if outcome.verdict == State.DUPLICATE:  # it goes where its original went
+                    tally.duplicates += 1
+                    outcome = recorded_outcome(self.hub, self._original(outcome.id))
+                elif outcome.verdict == State.REJECTED:
+                    tally.notices += queue_rejection_notice(self.hub, outcome, raw,
+                                                            self._address())
+                moves[self._destination(outcome, delimiter)].append(uid)
+            for destination, moving in moves.items():
+                self._move(client, moving, destination, can_move)
+                tally.moved[destination] += len(moving)
+            self._save_checkpoint(folder, uidvalidity, batch[-1])
+        return tally
+
+    def _original(self, message: int) -> int:
+        """Past same-bytes and same-Message-ID duplicates, the message first received."""
+        with Session(self.hub.engine) as session:
+            row = session.get(models.Message, message)
+            while row is not None and row.duplicate_of is not None:
+                row = session.get(models.Message, row.duplicate_of)
+            return row.id if row is not None and row.id is not None else message
+
+    def _address(self) -> str:
+        """Who notices come from: the mailbox, or the office when the login is no address."""
+        if "@" in self.account.username:
+            return self.account.username
+        office = next((u for u in self.hub.registry.units if u.kind is Kind.PGD), None)
+        return office.email if office else self.account.username
+
+    def _destination(self, outcome: Outcome, delimiter: str) -> str:
+        account = self.account
+        if outcome.verdict == State.FILED and outcome.topics:
+            topic = self.hub.rules.topic(outcome.topics[0])
+            name = account.filed_folder.format(
+                topic=outcome.topics[0], topic_name=topic.name_vi if topic else outcome.topics[0])
+        elif outcome.verdict == State.REJECTED:
+            name = account.rejected_folder
+        else:  # quarantined, or could not be filed: a person looks at it
+            name = account.quarantine_folder
+        return delimiter.join(part for part in name.split("/") if part)
+
+    def _move(self, client: IMAPClient, uids: list[int], folder: str, can_move: bool) -> None:
+        if folder not in self._made:
+            try:
+                client.create_folder(folder)
+            except IMAPClientError as exc:
+                if b"ALREADYEXISTS" not in str(exc).encode() and "exists" not in str(exc):
+                    raise
+            client.subscribe_folder(folder)
+            self._made.add(folder)
+        if can_move:
+            client.move(uids, folder)
+            return
+        client.copy(uids, folder)
+        client.delete_messages(uids)
+        if b"UIDPLUS" in client.capabilities():
+            client.uid_expunge(uids)  # only these: others marked \Deleted are left alone
+        else:
+            log.warning("%s: no MOVE or UIDPLUS; moved messages stay marked \\Deleted",
+                        self.account.name)
+
+    def _checkpoint(self, folder: str, uidvalidity: int) -> int:
+        with Session(self.hub.engine) as session:
+            found = session.get(models.ImapCheckpoint, (self.account.name, folder))
+        if found is None:
+            return 0
+        if found.uidvalidity != uidvalidity:
+            log.warning("%s/%s: UIDVALIDITY changed (%s -> %s); the folder is read again, "
+                        "and what was stored before is not filed twice", self.account.name,
+                        folder, found.uidvalidity, uidvalidity)
+            return 0
+        return int(found.last_uid)
+
+    def _save_checkpoint(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        table = models.ImapCheckpoint.__table__  # type: ignore[attr-defined]
+        row: dict[str, Any] = dict(account=self.account.name, folder=folder,
+                                   uidvalidity=uidvalidity, last_uid=last_uid,
+                                   updated_at=self.hub.clock())
+        with transaction(self.hub.engine, durable=False) as db:
+            db.execute(table.delete().where(table.c.account == self.account.name,
+                                            table.c.folder == folder))
+            db.execute(table.insert().values(row))
+
+
+def watch(hub: Hub, account: ImapAccount, filer: Filer, stop: threading.Event) -> None:
+    """Keep an account's folders taken in until `stop` is set: IDLE where the server has it
+    and one folder is watched, else a pass every poll_interval. A lost connection is
+    retried with exponential backoff and jitter; a refused login slowly."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            client = connect(account)
+        except LoginError as exc:
+            log.error("%s: đăng nhập bị từ chối / login refused for %s: %s; retrying in %.0f s",
+                      account.name, account.username, exc, WRONG_PASSWORD_WAIT)
+            stop.wait(WRONG_PASSWORD_WAIT)
+            continue
+        except (OSError, IMAPClientError, ConfigError) as exc:
+            log.warning("%s: cannot connect to %s:%s (%s); retrying in %.0f s", account.name,
+                        account.host, account.server_port, exc, delay)
+            stop.wait(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, MAX_BACKOFF)
+            continue
+        delay = 1.0
+        try:
+            _serve_account(hub, account, filer, client, stop)
+        except (OSError, IMAPClientError) as exc:
+            log.warning("%s: connection lost (%s); reconnecting", account.name, exc)
+        finally:
+            _close(client)
+
+
+def _serve_account(hub: Hub, account: ImapAccount, filer: Filer, client: IMAPClient,
+                   stop: threading.Event) -> None:
+    watcher = Watcher(hub, account, filer)
+    idle = b"IDLE" in client.capabilities() and len(account.folders) == 1
+    while not stop.is_set():
+        tally = watcher.sync(client)
+        if tally.fetched:
+            log.info("%s: %s message(s) taken in, %s already known, moved %s",
+                     account.name, tally.fetched, tally.duplicates, dict(tally.moved))
+        if not idle:
+            stop.wait(account.poll_interval)
+            continue
+        client.idle()  # on the folder just synced (the only one watched)
+        try:
+            renew = time.monotonic() + IDLE_RENEW
+            while not stop.is_set() and time.monotonic() < renew:
+                if client.idle_check(timeout=1):
+                    break  # something arrived (or left): take it in
+        finally:
+            client.idle_done()
+
+
+def _batches(uids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(uids), size):
+        yield uids[start:start + size]
+
+
+def _delimiter(client: IMAPClient) -> str:
+    try:
+        personal = client.namespace().personal
+        return str(personal[0][1]) if personal and personal[0][1] else "/"
+    except IMAPClientError:
+        return "/"
+
+
+def _name(folder: str | bytes) -> str:
+    return folder.decode() if isinstance(folder, bytes) else folder
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (IMAPClientError, OSError):
+        try:
+            client.shutdown()
+        except (OSError, IMAPClientError):
+            pass
+
+
+def run_watchers(settings: Settings, conn: Connection, logging_on: bool) -> None:
+    """The IMAP process of `mailhub serve`: one watcher thread per account (one broken
+    account never stops the others), until the daemon closes its end of `conn` (it stops,
+    or it died). SIGTERM and SIGINT are the daemon's to act on."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    if logging_on:
+        logs.configure()
+    hub = open_hub(settings)
+    stop = threading.Event()
+    with contextlib.ExitStack() as filers:
+        threads = [threading.Thread(target=watch, name=f"imap-{account.name}",
+                                    args=(hub, account, filers.enter_context(Filer(hub)), stop))
+                   for account in settings.imap]
+        for thread in threads:
+            thread.start()
+        try:
+            conn.recv()  # nothing is ever sent: this returns (raises) when the daemon goes
+        except EOFError:
+            pass
+        stop.set()
+        for thread in threads:
+            thread.join()
