@@ -84,6 +84,31 @@ class FilingSettings(BaseModel):
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+class RelaySettings(BaseModel):
+    """The mail server the hub sends through (the outbox: notices, directives)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field("", description="Máy chủ gửi thư; trống = chưa gửi (thư chờ trong hộp "
+                      "thư đi) / relay host; empty: nothing is sent, the outbox waits.")
+    port: int = Field(25, gt=0, le=65535, description="Cổng / port (25, or 587 with starttls).")
+    starttls: bool = Field(False, description="Dùng STARTTLS / use STARTTLS.")
+    username: str = Field("", description="Đăng nhập (nếu cần) / login, if the relay wants one.")
+    password_file: str = Field("", description="Tệp chứa mật khẩu (dòng đầu) / file holding "
+                               "the password (first line).")
+    timeout: int = Field(60, gt=0, description="Thời gian chờ (giây) / timeout, seconds.")
+
+    def password(self) -> str:
+        try:
+            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError) as exc:
+            raise ConfigError([Problem(Path(self.password_file), None,
+                                       f"[relay]: không đọc được mật khẩu / cannot read the "
+                                       f"password: {exc}",
+                                       "put the password on the first line, chmod 600")]) \
+                from None
+
+
 class ImapAccount(BaseModel):
     """One official mailbox that `mailhub serve` and `mailhub imap sync` watch over IMAP."""
 
@@ -192,6 +217,8 @@ class Settings(BaseModel):
                                description="Cổng LMTP / the LMTP door.")
     filing: FilingSettings = Field(default_factory=lambda: FilingSettings.model_validate({}),
                                    description="Phân loại thư / filing.")
+    relay: RelaySettings = Field(default_factory=lambda: RelaySettings.model_validate({}),
+                                 description="Máy chủ gửi thư / the relay for outgoing mail.")
     imap: list[ImapAccount] = Field(default_factory=list,
                                     description="Hộp thư IMAP được theo dõi / IMAP mailboxes "
                                     "watched (one [[imap]] table each).")
@@ -228,7 +255,7 @@ class Settings(BaseModel):
 
 
 _PATH_FIELDS = (("", "state_dir"), ("", "registry"), ("", "rules_dir"),
-                ("smtp", "tls_cert"), ("smtp", "tls_key"))
+                ("smtp", "tls_cert"), ("smtp", "tls_key"), ("relay", "password_file"))
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -135,5 +135,6 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when(nullable=False, index=True))
     state: str = Field(default="queued", max_length=16, index=True)  # queued, sent, failed
     attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_when())
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     sent_at: datetime | None = Field(default=None, sa_column=_when())

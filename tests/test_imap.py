@@ -111,10 +111,10 @@ def test_new_mail_is_filed_and_moved_to_the_folder_of_its_verdict(imap_hub: Hub,
 
 def test_a_backlog_is_filed_exactly_once(imap_hub: Hub, dovecot: Dovecot) -> None:
     append(dovecot, *(mail(subject=f"Báo cáo tháng {1 + i % 12}/2026 số {i}")
-                      for i in range(200)))
-    assert sync(imap_hub).fetched == 200
+                      for i in range(500)))
+    assert sync(imap_hub).fetched == 500
     assert sync(imap_hub).fetched == 0
-    assert sum(states(imap_hub).values()) == 200
+    assert sum(states(imap_hub).values()) == 500
     assert folders(dovecot)["INBOX"] == 0
 
 
