@@ -268,3 +268,34 @@ def test_a_resent_report_goes_where_the_first_went(imap_hub: Hub,
     assert sync(imap_hub).duplicates == 1
     assert states(imap_hub) == {"filed": 1, "duplicate": 1}
     assert folders(dovecot)["Filed/ve-sinh-an-toan-thuc-pham"] == 2
+
+
+def test_without_move_only_the_moved_messages_are_expunged(
+        imap_hub: Hub, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    append(dovecot, mail(subject="Thư nháp của cán bộ / a staff draft"))
+    with IMAPClient(dovecot.host, port=dovecot.port, ssl=False) as client:
+        client.login(USER, PASSWORD)
+        client.select_folder("INBOX")
+        client.delete_messages(client.search())  # marked \Deleted by someone, not expunged
+        draft = client.search()
+    original = IMAPClient.capabilities
+    monkeypatch.setattr(IMAPClient, "capabilities",
+                        lambda self: tuple(c for c in original(self) if c != b"MOVE"))
+    monkeypatch.setattr(IMAPClient, "move", lambda *_: pytest.fail("MOVE is not offered"))
+    checkpoint_start = draft[-1]
+    with Session(imap_hub.engine) as session:  # the draft is not ours to take in
+        session.add(models.ImapCheckpoint(account="totieuhoc", folder="INBOX",
+                                          uidvalidity=_uidvalidity(dovecot),
+                                          last_uid=checkpoint_start, updated_at=imap_hub.clock()))
+        session.commit()
+    append(dovecot, mail(subject=REPORT))
+    assert sync(imap_hub).fetched == 1
+    found = folders(dovecot)
+    assert found["Filed/ve-sinh-an-toan-thuc-pham"] == 1
+    assert found["INBOX"] == 1  # the draft, still there: UID EXPUNGE touched only ours
+
+
+def _uidvalidity(server: Dovecot) -> int:
+    with IMAPClient(server.host, port=server.port, ssl=False) as client:
+        client.login(USER, PASSWORD)
+        return int(client.select_folder("INBOX")[b"UIDVALIDITY"])
