@@ -84,6 +84,16 @@ class FilingSettings(BaseModel):
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+def read_password(path: str, owner: str) -> str:
+    """The first line of a password file, read when needed (a change needs no restart)."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError) as exc:
+        raise ConfigError([Problem(Path(path), None, f"{owner}: không đọc được mật khẩu / "
+                                   f"cannot read the password: {exc}",
+                                   "put the password on the first line, chmod 600")]) from None
+
+
 class RelaySettings(BaseModel):
     """The mail server the hub sends through (the outbox: notices, directives)."""
 
@@ -99,14 +109,7 @@ class RelaySettings(BaseModel):
     timeout: int = Field(60, gt=0, description="Thời gian chờ (giây) / timeout, seconds.")
 
     def password(self) -> str:
-        try:
-            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError) as exc:
-            raise ConfigError([Problem(Path(self.password_file), None,
-                                       f"[relay]: không đọc được mật khẩu / cannot read the "
-                                       f"password: {exc}",
-                                       "put the password on the first line, chmod 600")]) \
-                from None
+        return read_password(self.password_file, "[relay]")
 
 
 class ImapAccount(BaseModel):
@@ -165,14 +168,7 @@ class ImapAccount(BaseModel):
                                            f"đặt / environment variable not set",
                                            f"export {self.password_env}=...")])
             return value
-        try:
-            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError) as exc:
-            raise ConfigError([Problem(Path(self.password_file), None,
-                                       f"IMAP account '{self.name}': không đọc được mật khẩu / "
-                                       f"cannot read the password: {exc}",
-                                       "put the password on the first line, chmod 600")]) \
-                from None
+        return read_password(self.password_file, f"IMAP account '{self.name}'")
 
 
 class Settings(BaseModel):
