@@ -208,18 +208,22 @@ def own_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and its live descendants (shared pages counted in
-    each: an upper bound)."""
-    total = 0
+def memory(pid: int) -> dict[int, tuple[int, int]]:
+    """pid -> (resident bytes now, peak resident bytes so far) over a process and its live
+    descendants. The peak is the kernel's VmHWM, of the process's own address space since
+    its exec: ru_maxrss would not do, as it keeps the high-water mark of the address space
+    before exec, i.e. of this benchmark's, with every generated message in it."""
+    found = {}
     for member in tree(pid):
         try:
             status = Path(f"/proc/{member}/status").read_text()
         except OSError:
             continue
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        total += int(match[1]) * 1024 if match else 0
-    return total
+        now = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        peak = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        if now and peak:  # a zombie has neither
+            found[member] = int(now[1]) * 1024, int(peak[1]) * 1024
+    return found
 
 
 def process_cpu() -> float:
@@ -237,8 +241,9 @@ class Side:
     messages: int = 0
     cpu: float | None = 0.0       # the client: this loop, or the mailhub process tree
     dovecot_cpu: float | None = None
-    peak_rss: int = 0             # mailhub: the largest single process (ru_maxrss)
+    peaks: dict[int, int] = field(default_factory=dict)  # mailhub: pid -> its VmHWM
     peak_tree_rss: int = 0        # mailhub: the sampled sum over the process tree
+    pid: int = 0                  # mailhub: its main process
     main_cpu: float | None = None  # mailhub: its main process alone (sampled), not workers
     folders: dict[str, int] = field(default_factory=dict)
     output: str = ""
@@ -294,8 +299,9 @@ def write_config(work: Path, port: int, batch: int) -> Path:
 
 def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
             profile: Path | None) -> int:
-    """The real command, start to exit; its CPU and peak RSS with its workers (os.wait4
-    reports the process and the children it reaped). Returns its exit status."""
+    """The real command, start to exit; its CPU with its workers (os.wait4 reports the
+    process and the children it reaped) and their memory (sampled). Returns its exit
+    status."""
     profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
     argv = [sys.executable, *profiler, "-m", "mailhub", "--config", str(config),
             "imap", "sync", "--once"]
@@ -303,7 +309,6 @@ def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
         argv += ["--jobs", str(jobs)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILHUB_")}
     env["COLUMNS"] = "1000"  # rich wraps at 80 columns when not on a terminal
-    peak = [0]
     done = threading.Event()
     with log.open("wb") as output:
         began = time.perf_counter()
@@ -311,10 +316,13 @@ def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                                    start_new_session=True)
+    side.pid = process.pid
 
     def sample() -> None:
         while not done.wait(SAMPLE_EVERY):
-            peak[0] = max(peak[0], tree_rss(process.pid))
+            found = memory(process.pid)
+            side.peak_tree_rss = max(side.peak_tree_rss, sum(now for now, _ in found.values()))
+            side.peaks.update((pid, peak) for pid, (_, peak) in found.items())
             own = own_cpu(process.pid)  # the last look before exit splits main vs workers
             side.main_cpu = own if own is not None else side.main_cpu
 
@@ -328,6 +336,11 @@ def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
     watchdog.start()
     try:
         _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:  # Ctrl-C: its own session does not get the terminal's SIGINT
+        os.killpg(process.pid, signal.SIGKILL)
+        os.waitpid(process.pid, 0)
+        process.returncode = -signal.SIGKILL
+        raise
     finally:
         side.seconds = time.perf_counter() - began
         watchdog.cancel()
@@ -335,8 +348,6 @@ def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
         sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
     side.cpu = usage.ru_utime + usage.ru_stime
-    side.peak_rss = usage.ru_maxrss * 1024  # KiB on Linux
-    side.peak_tree_rss = peak[0]
     side.output = log.read_text(encoding="utf-8", errors="replace")
     return process.returncode
 
@@ -555,11 +566,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     said, errors = mailhub_lines(mine.output)
     for line in said:
         print(f"mailhub said: {line}")
-    if mine.peak_rss:
-        print(f"mailhub peak RSS: largest process {mine.peak_rss / 2**20:.0f} MiB, process "
-              f"tree sampled every {SAMPLE_EVERY * 1000:.0f} ms {mine.peak_tree_rss / 2**20:.0f}"
-              f" MiB (batch {args.batch} of about {mib / len(letters) * 1024:.0f} KiB "
-              f"= {mib / len(letters) * args.batch:.1f} MiB)")
+    if mine.peaks:
+        workers = [peak for pid, peak in mine.peaks.items() if pid != mine.pid]
+        print(f"mailhub peak RSS (VmHWM, looked at every {SAMPLE_EVERY * 1000:.0f} ms): main "
+              f"process {mine.peaks.get(mine.pid, 0) / 2**20:.0f} MiB"
+              + (f", {len(workers)} other process(es) at most {max(workers) / 2**20:.0f} MiB "
+                 f"each" if workers else "")
+              + f", the whole tree at once {mine.peak_tree_rss / 2**20:.0f} MiB (a batch of "
+              f"{args.batch} is about {mib / len(letters) * args.batch:.1f} MiB of messages)")
     if mine.folders:
         print("mailhub folders: " + folder_summary(mine.folders))
     if args.profile is not None and args.profile.is_file():

@@ -18,7 +18,7 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +27,14 @@ from sqlalchemy import select
 
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
-from mailhub.pipeline import MESSAGE, Envelope, Receipt, insert_rows, record_failure, stored_row
+from mailhub.pipeline import (
+    MESSAGE,
+    Envelope,
+    Receipt,
+    insert_rows,
+    record_failure,
+    stored_rows,
+)
 from mailhub.verdict import State
 from mailhub.workers import FilingPool
 
@@ -35,7 +42,6 @@ log = logging.getLogger(__name__)
 
 GROUP = 64            # most messages in one commit or one filing round trip
 FILING_DELAY = 0.05   # seconds a new message may wait for others to share its filing
-ARCHIVERS = 8         # files written and fsync'd at once
 ATTEMPTS = 3          # a group that took a worker down this often is kept in 'error'
 
 
@@ -65,7 +71,6 @@ class Intake:
         self._thread = threading.Thread(target=self._run, name="intake", daemon=True)
         self._closing = threading.Lock()  # no arrival slips in behind the stop mark
         self._closed = False
-        self._archiving = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archive")
 
     def start(self) -> None:
         self._thread.start()
@@ -89,7 +94,6 @@ class Intake:
             self._closed = True
         self._jobs.put(None)
         self._thread.join()
-        self._archiving.shutdown()
         self.pool.close(cancel=True)
 
     def _run(self) -> None:
@@ -140,14 +144,14 @@ class Intake:
     def _store(self, arrivals: list[_Arrival]) -> list[dict[str, Any]]:
         """Archive (the group's files at once: the file system then commits their fsyncs
         together) and commit; the rows of the new messages."""
-        archived = [self._archiving.submit(stored_row, self.hub, arrival.raw, arrival.envelope,
-                                           arrival.message_id) for arrival in arrivals]
+        rows = stored_rows(self.hub, [(arrival.raw, arrival.envelope, arrival.message_id)
+                                      for arrival in arrivals])
         stored: list[tuple[_Arrival, dict[str, Any]]] = []
-        for arrival, row in zip(arrivals, archived, strict=True):
-            try:
-                stored.append((arrival, row.result()))
-            except Exception as exc:  # disk full: this sender retries later
-                arrival.reply.set_exception(exc)
+        for arrival, row in zip(arrivals, rows, strict=True):
+            if isinstance(row, Exception):  # disk full: this sender retries later
+                arrival.reply.set_exception(row)
+            else:
+                stored.append((arrival, row))
         return self._insert(stored) if stored else []
 
     def _insert(self, stored: list[tuple[_Arrival, dict[str, Any]]]) -> list[dict[str, Any]]:

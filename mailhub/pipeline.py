@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,7 +80,36 @@ def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
 def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[Receipt]:
     """receive() for a group: every message archived, then all rows in one durable commit
     (a bulk import waits for the disk once per group rather than once per message)."""
-    return insert_rows(hub, [stored_row(hub, raw, envelope) for raw, envelope in messages])
+    rows = []
+    for row in stored_rows(hub, [(raw, envelope, None) for raw, envelope in messages]):
+        if isinstance(row, Exception):
+            raise row
+        rows.append(row)
+    return insert_rows(hub, rows)
+
+
+def stored_rows(hub: Hub, messages: Sequence[tuple[bytes, Envelope, str | None]]
+                ) -> list[dict[str, Any] | Exception]:
+    """stored_row() for a group, the files written at once (the file system then commits
+    their fsyncs together); a message whose file failed gives its exception."""
+    global _archivers
+    if len(messages) == 1:
+        futures = []
+    else:
+        if _archivers is None:
+            _archivers = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archive")
+        futures = [_archivers.submit(stored_row, hub, *message) for message in messages]
+    rows: list[dict[str, Any] | Exception] = []
+    for i, message in enumerate(messages):
+        try:
+            rows.append(futures[i].result() if futures else stored_row(hub, *message))
+        except Exception as exc:  # disk full: this message fails, the caller says so
+            rows.append(exc)
+    return rows
+
+
+ARCHIVERS = 8  # files written and fsync'd at once
+_archivers: ThreadPoolExecutor | None = None
 
 
 def stored_row(hub: Hub, raw: bytes, envelope: Envelope,

@@ -126,7 +126,7 @@ def test_dovecot_restarted_in_the_middle_of_a_batch_loses_and_doubles_nothing(
 
     def move_then_crash(self: Watcher, *args: Any) -> None:
         moves["count"] += 1
-        if moves["count"] == 2:  # the second batch is stored, then the server goes away
+        if moves["count"] == 1:  # the batches are stored, then the server goes away
             dovecot.restart()
         original(self, *args)
 

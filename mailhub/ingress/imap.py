@@ -42,6 +42,7 @@ from mailhub.verdict import State
 log = logging.getLogger(__name__)
 
 TIMEOUT = 60.0        # seconds for any one server reply
+MOVE_EVERY = 1000     # messages stored before their moves are sent (and the checkpoint)
 IDLE_RENEW = 25 * 60  # seconds: IDLE is re-issued before the server's 29-minute limit
 MAX_BACKOFF = 300.0   # seconds between reconnection attempts, at most
 WRONG_PASSWORD_WAIT = 600.0  # a refused login is retried slowly: it will not fix itself
@@ -102,14 +103,18 @@ class Watcher:
         # "n:*" always matches the newest message, even when its UID is below n.
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
         can_move = b"MOVE" in client.capabilities()
+        # Moves wait for several batches: one MOVE per destination for all of them, as a
+        # MOVE costs the server about as much for one message as for a thousand.
+        moves: dict[str, list[int]] = defaultdict(list)
+        waiting = 0
         for batch in _batches(uids, self.account.batch):
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
             present = [uid for uid in batch if b"BODY[]" in fetched.get(uid, {})]
             envelopes = [(bytes(fetched[uid][b"BODY[]"]),
                           Envelope(door="imap", source=f"{self.account.name}/{folder}/"
                                    f"{uidvalidity}/{uid}")) for uid in present]
+            del fetched
             outcomes = list(self.filer.ingest_all(envelopes))
-            moves: dict[str, list[int]] = defaultdict(list)
             for uid, (raw, _), outcome in zip(present, envelopes, outcomes, strict=True):
                 tally.fetched += 1
                 if outcome.verdict == State.DUPLICATE:  # it goes where its original went
@@ -119,10 +124,13 @@ class Watcher:
                     tally.notices += queue_rejection_notice(self.hub, outcome, raw,
                                                             self._address())
                 moves[self._destination(outcome, delimiter)].append(uid)
-            for destination, moving in moves.items():
-                self._move(client, moving, destination, can_move)
-                tally.moved[destination] += len(moving)
-            self._save_checkpoint(folder, uidvalidity, batch[-1])
+            waiting += len(batch)
+            if waiting >= MOVE_EVERY or batch[-1] == uids[-1]:
+                for destination, moving in moves.items():
+                    self._move(client, moving, destination, can_move)
+                    tally.moved[destination] += len(moving)
+                self._save_checkpoint(folder, uidvalidity, batch[-1])
+                moves, waiting = defaultdict(list), 0
         return tally
 
     def _original(self, message: int) -> int:
