@@ -725,16 +725,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = [f"{side.name}: {problem}" for side in (base, mine) for problem in side.problems]
     problems += [f"{side.name}: the server exited with status {side.server.exit_status}"
                  for side in (base, mine) if side.server.exit_status not in (None, 0)]
+    return result("smtp", problems, mine.rate, base.rate, TARGET_RATIO)
+
+
+def result(name: str, problems: Sequence[str], value: float, baseline: float, target: float,
+           warnings: Sequence[str] = ()) -> int:
+    """ERROR lines and status 1 for an invalid run; else WARNING lines and the RESULT line."""
     if problems:
         for problem in problems[:20]:
             print(f"ERROR: {problem}; the measurement is invalid")
         if len(problems) > 20:
             print(f"ERROR: ... and {len(problems) - 20} more")
         return 1
-    ratio = mine.rate / base.rate
-    if ratio < TARGET_RATIO:
-        print(f"WARNING: ratio {ratio:.2f} is below the target {TARGET_RATIO}")
-    print(f"RESULT smtp value={mine.rate:.1f} baseline={base.rate:.1f} ratio={ratio:.2f}")
+    ratio = value / baseline
+    if ratio < target:
+        print(f"WARNING: ratio {ratio:.2f} is below the target {target}")
+    for warning in warnings:
+        print(f"WARNING: {warning}")
+    print(f"RESULT {name} value={value:.1f} baseline={baseline:.1f} ratio={ratio:.2f}")
     return 0
 
 
