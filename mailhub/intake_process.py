@@ -18,7 +18,6 @@ import itertools
 import logging
 import multiprocessing
 import pickle
-import signal
 import socket
 import struct
 import threading
@@ -27,13 +26,12 @@ from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
-from mailhub import logs
 from mailhub.config import Settings
 from mailhub.errors import MailhubError
 from mailhub.hub import open_hub
 from mailhub.intake import Intake
 from mailhub.pipeline import Envelope, Receipt
-from mailhub.workers import FilingPool
+from mailhub.workers import FilingPool, follow_the_daemon
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +53,7 @@ def _frame(value: object) -> bytes:
 
 def run(settings: Settings, sock: socket.socket, logging_on: bool) -> None:
     """The intake process: take messages from the socket until the daemon closes it."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, signal.SIG_IGN)
-    if logging_on:
-        logs.configure()
+    follow_the_daemon(logging_on)
     intake = Intake(open_hub(settings), FilingPool(settings, settings.filing.processes,
                                                    logging_on))
     intake.start()

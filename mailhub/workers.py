@@ -68,13 +68,20 @@ class FilingPool:
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
 
+def follow_the_daemon(logging_on: bool) -> None:
+    """In a child process of `mailhub serve`: SIGTERM and SIGINT, which a service manager
+    or a terminal sends to every process of the service, are the daemon's to act on (it
+    stops its children in order); log as the daemon does, if it logs."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    if logging_on:
+        logs.configure()
+
+
 def _start_worker(settings: Settings, logging_on: bool) -> None:
     global _worker_hub
     os.nice(NICENESS)
-    for sig in (signal.SIGTERM, signal.SIGINT):  # sent to the whole service: the pool stops us
-        signal.signal(sig, signal.SIG_IGN)
-    if logging_on:  # the daemon's log: one line per filed message, as it was decided
-        logs.configure()
+    follow_the_daemon(logging_on)  # the pool stops us; we log each filed message
     _worker_hub = open_hub(settings)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-import signal
 import ssl
 import threading
 import time
@@ -28,7 +27,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from sqlmodel import Session
 
-from mailhub import logs, models
+from mailhub import models
 from mailhub.batch import Filer
 from mailhub.config import ImapAccount, Settings
 from mailhub.db import transaction
@@ -38,6 +37,7 @@ from mailhub.notices import queue_rejection_notice
 from mailhub.pipeline import Envelope, Outcome, recorded_outcome
 from mailhub.registry import Kind
 from mailhub.verdict import State
+from mailhub.workers import follow_the_daemon
 
 log = logging.getLogger(__name__)
 
@@ -283,11 +283,8 @@ def _close(client: IMAPClient) -> None:
 def run_watchers(settings: Settings, conn: Connection, logging_on: bool) -> None:
     """The IMAP process of `mailhub serve`: one watcher thread per account (one broken
     account never stops the others), until the daemon closes its end of `conn` (it stops,
-    or it died). SIGTERM and SIGINT are the daemon's to act on."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, signal.SIG_IGN)
-    if logging_on:
-        logs.configure()
+    or it died)."""
+    follow_the_daemon(logging_on)
     hub = open_hub(settings)
     stop = threading.Event()
     with contextlib.ExitStack() as filers:
