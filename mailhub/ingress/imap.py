@@ -17,8 +17,9 @@ import random
 import ssl
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -102,20 +103,33 @@ class Watcher:
         last = self._checkpoint(folder, uidvalidity)
         # "n:*" always matches the newest message, even when its UID is below n.
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        if not uids:
+            return tally
         can_move = b"MOVE" in client.capabilities()
         # Moves wait for several batches: one MOVE per destination for all of them, as a
         # MOVE costs the server about as much for one message as for a thousand.
         moves: dict[str, list[int]] = defaultdict(list)
         waiting = 0
-        for batch in _batches(uids, self.account.batch):
-            fetched = client.fetch(batch, ["BODY.PEEK[]"])
-            present = [uid for uid in batch if b"BODY[]" in fetched.get(uid, {})]
-            envelopes = [(bytes(fetched[uid][b"BODY[]"]),
-                          Envelope(door="imap", source=f"{self.account.name}/{folder}/"
-                                   f"{uidvalidity}/{uid}")) for uid in present]
-            del fetched
-            outcomes = list(self.filer.ingest_all(envelopes))
-            for uid, (raw, _), outcome in zip(present, envelopes, outcomes, strict=True):
+        order: deque[int] = deque()  # UIDs handed to the filer, whose outcomes come in order
+
+        def envelopes(fetched: Iterator[tuple[int, bytes]]) -> Iterator[tuple[bytes, Envelope]]:
+            for uid, raw in fetched:
+                order.append(uid)
+                yield raw, Envelope(door="imap", source=f"{self.account.name}/{folder}/"
+                                    f"{uidvalidity}/{uid}")
+
+        def send_moves(checkpoint: int) -> None:
+            with prefetch.turn:
+                for destination, moving in moves.items():
+                    self._move(client, moving, destination, can_move)
+                    tally.moved[destination] += len(moving)
+            self._save_checkpoint(folder, uidvalidity, checkpoint)
+            moves.clear()
+
+        with _Prefetch(client, list(_batches(uids, self.account.batch))) as prefetch:
+            for outcome in self.filer.ingest_all(envelopes(iter(prefetch))):
+                uid = order.popleft()
+                raw = prefetch.take(uid)
                 tally.fetched += 1
                 if outcome.verdict == State.DUPLICATE:  # it goes where its original went
                     tally.duplicates += 1
@@ -124,13 +138,11 @@ class Watcher:
                     tally.notices += queue_rejection_notice(self.hub, outcome, raw,
                                                             self._address())
                 moves[self._destination(outcome, delimiter)].append(uid)
-            waiting += len(batch)
-            if waiting >= MOVE_EVERY or batch[-1] == uids[-1]:
-                for destination, moving in moves.items():
-                    self._move(client, moving, destination, can_move)
-                    tally.moved[destination] += len(moving)
-                self._save_checkpoint(folder, uidvalidity, batch[-1])
-                moves, waiting = defaultdict(list), 0
+                waiting += 1
+                if waiting >= MOVE_EVERY:
+                    send_moves(uid)
+                    waiting = 0
+        send_moves(uids[-1])  # every batch fetched: the UIDs that vanished meanwhile too
         return tally
 
     def _original(self, message: int) -> int:
@@ -251,6 +263,44 @@ def _serve_account(hub: Hub, account: ImapAccount, filer: Filer, client: IMAPCli
                     break  # something arrived (or left): take it in
         finally:
             client.idle_done()
+
+
+class _Prefetch:
+    """Fetches the next batch (BODY.PEEK[]) in a thread while the current one is filed, so
+    the workers are not idle during a FETCH. One command at a time on the connection:
+    anyone else sending one (the moves) takes `turn` first."""
+
+    def __init__(self, client: IMAPClient, batches: list[list[int]]) -> None:
+        self.client, self.batches = client, batches
+        self.turn = threading.Lock()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch")
+        self._raws: dict[int, bytes] = {}  # fetched, until its outcome is handled
+
+    def __enter__(self) -> _Prefetch:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)  # the connection is ours again
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        pending = self._thread.submit(self._fetch, self.batches[0]) if self.batches else None
+        for following in [*self.batches[1:], None]:
+            assert pending is not None
+            fetched = pending.result()
+            pending = self._thread.submit(self._fetch, following) if following else None
+            for uid, raw in fetched:
+                self._raws[uid] = raw
+                yield uid, raw
+
+    def take(self, uid: int) -> bytes:
+        """A message's bytes once more, when its outcome is handled (then forgotten)."""
+        return self._raws.pop(uid)
+
+    def _fetch(self, batch: list[int]) -> list[tuple[int, bytes]]:
+        with self.turn:
+            fetched = self.client.fetch(batch, ["BODY.PEEK[]"])
+        return [(uid, bytes(fetched[uid][b"BODY[]"])) for uid in batch
+                if b"BODY[]" in fetched.get(uid, {})]
 
 
 def _batches(uids: list[int], size: int) -> Iterator[list[int]]:
