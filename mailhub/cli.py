@@ -11,6 +11,7 @@ import mailbox
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -24,6 +25,7 @@ from mailhub.batch import SMALL, Filer, default_jobs, ingest_all
 from mailhub.config import ImapAccount, Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
+from mailhub.lists import load_lists
 from mailhub.pipeline import Envelope, Outcome
 from mailhub.staff import Role, add_user
 
@@ -44,6 +46,12 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 imap_app = typer.Typer(help="Hộp thư IMAP / IMAP mailboxes.", no_args_is_help=True)
 app.add_typer(imap_app, name="imap")
+outbox_app = typer.Typer(help="Hộp thư đi / the outbox: everything the hub sends.",
+                         no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+directive_app = typer.Typer(help="Công văn đã gửi / directives sent to the schools.",
+                            no_args_is_help=True)
+app.add_typer(directive_app, name="directive")
 
 out = Console()
 err = Console(stderr=True)
@@ -311,16 +319,43 @@ def units(as_json: JsonOption = False,
     out.print(table)
 
 
+@app.command("lists")
+def mailing_lists(as_json: JsonOption = False) -> None:
+    """Danh sách gửi văn bản chỉ đạo / broadcast lists, their members and senders."""
+    settings = _settings()
+    try:
+        registry, _ = load_office(settings)
+        lists = load_lists(settings.rules_dir, registry, settings.hub_domain)
+    except ConfigError as exc:
+        _fail(exc)
+    if as_json:
+        data = [{"name": m.name, "address": m.address, "title": m.title,
+                 "members": [member.email for member in m.members], "senders": list(m.senders),
+                 "builtin": m.builtin} for m in lists.lists.values()]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("Tên / Name", "Địa chỉ / Address", "Tiêu đề / Title",
+                  "Thành viên / Members", "Người gửi / Senders",
+                  title=f"{len(lists.lists)} danh sách / lists")
+    for m in lists.lists.values():
+        table.add_row(m.name, m.address, m.title, str(len(m.members)),
+                      ", ".join(m.senders) or "— (không ai / nobody)")
+    out.print(table)
+
+
 @app.command("check-config")
 def check_config() -> None:
-    """Kiểm tra cấu hình, danh bạ và quy tắc / validate config, registry and rules."""
+    """Kiểm tra cấu hình, danh bạ, quy tắc và danh sách / validate config, registry, rules
+    and broadcast lists."""
     try:
         settings = load_settings(_State.config)
         registry, rules = load_office(settings)
+        lists = load_lists(settings.rules_dir, registry, settings.hub_domain)
     except ConfigError as exc:
         _fail(exc)
     out.print(f"[green]OK[/green] {len(registry.units)} đơn vị / units, {len(rules.topics)} "
-              f"chủ đề / topics, {len(rules.senders.rules)} quy tắc người gửi / sender rules")
+              f"chủ đề / topics, {len(rules.senders.rules)} quy tắc người gửi / sender rules, "
+              f"{len(lists.lists)} danh sách / lists")
 
 
 @db_app.command("upgrade")
@@ -355,6 +390,123 @@ def user_add(email: str, role: Annotated[Role, typer.Option(
 def config_example() -> None:
     """In cấu hình mẫu có chú thích / print the commented example config."""
     sys.stdout.write(example_config())
+
+
+# broadcast, directives, outbox ----------------------------------------------------
+
+@app.command("broadcast")
+def broadcast_file(
+        path: Annotated[Path, typer.Argument(help="Thư .eml / the message, an .eml file.")],
+        lists: Annotated[list[str], typer.Option(
+            "--list", help="Danh sách nhận (lặp lại được) / list to send to (repeatable).")],
+        sender: Annotated[str, typer.Option(
+            "--from", help="Người gửi / sender (default: the message's From).")] = "",
+        ack_by: Annotated[datetime | None, typer.Option(
+            "--ack-by", formats=["%Y-%m-%d"],
+            help="Hạn xác nhận / acknowledgement deadline, YYYY-MM-DD.")] = None,
+        as_json: JsonOption = False) -> None:
+    """Gửi công văn tới các danh sách / send a directive: one copy per member of the lists."""
+    from mailhub.directives import Refused, broadcast
+
+    hub = _hub()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        _fail(MailhubError(f"không đọc được / cannot read {path}: {exc}"))
+    deadline = ack_by.replace(hour=23, minute=59, tzinfo=hub.settings.zone) if ack_by else None
+    try:
+        done = broadcast(hub, raw, lists, sender=sender, staff=getpass.getuser(),
+                         source=str(path), ack_by=deadline)
+    except (Refused, MailhubError) as exc:
+        _fail(exc)
+    if as_json:
+        out.print_json(json.dumps(dict(id=done.id, recipients=done.recipients,
+                                       number=done.number, known=done.known)))
+    elif done.known:
+        out.print(f"Đã gửi trước đó / already sent: directive {done.id}")
+    else:
+        out.print(f"{done.id}\t{done.recipients} bản / copies queued"
+                  f"{f' ({done.number})' if done.number else ''}")
+
+
+@directive_app.command("list")
+def directive_list(since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="Từ ngày / since YYYY-MM-DD.")] = None,
+        as_json: JsonOption = False) -> None:
+    """Các công văn đã gửi / directives sent, newest first."""
+    from mailhub.directives import summaries
+
+    hub = _hub()
+    found = summaries(hub, since.replace(tzinfo=hub.settings.zone) if since else None)
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    table = Table("#", "Số / number", "Trích yếu / subject", "Danh sách / lists",
+                  "Đã gửi / sent", "Xác nhận / acknowledged", "Ngày / date")
+    for d in found:
+        table.add_row(str(d["id"]), d["number"], d["subject"][:60], ",".join(d["lists"]),
+                      f"{d['sent']}/{d['recipients']}", str(d["acknowledged"]),
+                      str(d["created_at"])[:16])
+    out.print(table)
+
+
+@directive_app.command("status")
+def directive_status(directive: int, as_json: JsonOption = False) -> None:
+    """Từng trường đã nhận chưa / where each copy of a directive stands."""
+    from mailhub.directives import status
+
+    try:
+        found = status(_hub(), directive)
+    except KeyError:
+        _fail(MailhubError(f"không có công văn / no directive {directive}"))
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    totals = found["totals"]
+    out.print(f"#{found['id']} {found['number']} {found['subject']}")
+    table = Table("Đơn vị / unit", "Địa chỉ / address", "Trạng thái / state", "Lần / tries",
+                  "Trả lời / last reply", "Gửi lúc / sent", "Xác nhận / acknowledged")
+    for r in found["recipients"]:
+        table.add_row(r["unit"] or "", r["email"], r["state"], str(r["attempts"]),
+                      r["last_reply"][:50], (r["sent_at"] or "")[:16],
+                      (r["acknowledged_at"] or "")[:16])
+    out.print(table)
+    reached = "100 %" if totals["all_schools_reached"] else "CHƯA ĐỦ / NOT ALL"
+    out.print(f"Trường đã nhận / schools reached: {totals['schools_reached']}/"
+              f"{totals['schools']} ({reached}); đã xác nhận / acknowledged: "
+              f"{totals['acknowledged']}; lỗi / failed: {totals['failed']}")
+
+
+@directive_app.command("remind")
+def directive_remind(directive: int) -> None:
+    """Nhắc các trường chưa xác nhận / remind the schools that have not acknowledged."""
+    from mailhub.directives import remind
+
+    try:
+        queued = remind(_hub(), directive)
+    except KeyError:
+        _fail(MailhubError(f"không có công văn / no directive {directive}"))
+    out.print(f"{queued} thư nhắc / reminder(s) queued")
+
+
+@outbox_app.command("run")
+def outbox_run(once: Annotated[bool, typer.Option(
+        "--once", help="Gửi những thư đến hạn rồi thoát / send what is due, then exit.")] = False
+               ) -> None:
+    """Gửi thư trong hộp thư đi qua máy chủ [relay] / deliver the outbox through [relay]."""
+    import asyncio
+
+    from mailhub.directives import Copies
+    from mailhub.outbox import Delivery
+
+    hub = _hub()
+    if not hub.settings.relay.host:
+        _fail(MailhubError("chưa cấu hình máy chủ gửi / no [relay] host configured"))
+    try:
+        total = asyncio.run(Delivery(hub, Copies(hub)).run(once=once))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    out.print(f"outbox: {total}")
 
 
 def main() -> None:

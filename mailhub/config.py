@@ -107,6 +107,15 @@ class RelaySettings(BaseModel):
     password_file: str = Field("", description="Tệp chứa mật khẩu (dòng đầu) / file holding "
                                "the password (first line).")
     timeout: int = Field(60, gt=0, description="Thời gian chờ (giây) / timeout, seconds.")
+    connections: int = Field(4, gt=0, le=64, description="Số kết nối gửi song song / "
+                             "connections to the relay, each sending one message at a time.")
+    # RFC 5321 §4.5.4.1: wait at least 30 minutes between tries, give up after days.
+    retry_minutes: float = Field(30.0, gt=0, description="Thử lại sau (phút), gấp đôi mỗi lần "
+                                 "/ first retry after a temporary failure, doubled each time.")
+    retry_max_minutes: float = Field(240.0, gt=0, description="Khoảng thử lại dài nhất (phút) "
+                                     "/ longest wait between two tries.")
+    give_up_days: float = Field(3.0, gt=0, description="Bỏ cuộc sau (ngày) / a message still "
+                                "refused temporarily after this many days is marked failed.")
 
     def password(self) -> str:
         return read_password(self.password_file, "[relay]")

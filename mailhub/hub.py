@@ -1,4 +1,4 @@
-"""The configured application object: settings, registry, rules, database,
+"""The configured application object: settings, registry, rules, broadcast lists, database,
 archive and clock. The only state shared across the service lives here."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from mailhub.archive import Archive
 from mailhub.config import Settings
 from mailhub.db import ensure_schema, make_engine
+from mailhub.lists import Lists, load_lists
 from mailhub.registry import Registry, load_registry
 from mailhub.rules import Ruleset, load_rules
 
@@ -25,6 +26,7 @@ class Hub:
     settings: Settings
     registry: Registry
     rules: Ruleset
+    lists: Lists
     engine: Engine
     archive: Archive
     clock: Callable[[], datetime] = field(default=utc_now)
@@ -39,6 +41,7 @@ def load_office(settings: Settings) -> tuple[Registry, Ruleset]:
 def open_hub(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Hub:
     """Load and validate everything, and bring the database schema up to date."""
     registry, rules = load_office(settings)
+    lists = load_lists(settings.rules_dir, registry, settings.hub_domain)
     engine = make_engine(settings.database)
     ensure_schema(engine)
-    return Hub(settings, registry, rules, engine, Archive(settings.archive_dir), clock)
+    return Hub(settings, registry, rules, lists, engine, Archive(settings.archive_dir), clock)

@@ -32,6 +32,7 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 _FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252", "latin-1")
 _SPACES = re.compile(r"\s+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_REFERENCE = re.compile(r"<([^<>\s]{1,500})>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -55,6 +56,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     problems: tuple[str, ...] = field(default=())
     unreadable: str = ""  # why the message could not be parsed at all
+    references: tuple[str, ...] = ()  # In-Reply-To and References: what it answers
 
 
 def parse(raw: bytes) -> ParsedMessage:
@@ -83,6 +85,7 @@ def _read(parsed: Any) -> ParsedMessage:
         text=_body_text(parsed, problems),
         attachments=tuple(_attachments(parsed, problems)),
         problems=tuple(problems + _defects(parsed)),
+        references=references(msg),
     )
 
 
@@ -191,6 +194,12 @@ def sender(msg: Message) -> tuple[str, str]:
 def message_id(msg: Message) -> str:
     value = _raw_text(raw_header(msg, "Message-ID") or "")
     return _CONTROL.sub("", _SPACES.sub("", value)).strip("<>")[:500]
+
+
+def references(msg: Message) -> tuple[str, ...]:
+    """The Message-IDs a message answers (In-Reply-To, then References), without <>."""
+    values = raw_headers(msg, "In-Reply-To") + raw_headers(msg, "References")
+    return tuple(dict.fromkeys(_REFERENCE.findall(" ".join(values))))[:50]
 
 
 def header_date(msg: Message) -> datetime | None:

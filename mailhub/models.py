@@ -122,19 +122,47 @@ class ImapCheckpoint(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_when(nullable=False))
 
 
-class Outbox(SQLModel, table=True):
-    """Mail the hub sends, one row per recipient: rejection notices (and the broadcast
-    directives later). The bytes are composed when queued, so sending is only sending."""
+class Directive(SQLModel, table=True):
+    """A directive (công văn) the office broadcast: one e-mail in (archived as `message`),
+    one copy out to each member of the chosen lists (an outbox row each)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16, index=True)          # notice
-    recipient: str = Field(max_length=500, index=True)
+    message: int = Field(foreign_key="message.id", unique=True)
+    sender: str = Field(max_length=500)             # the office's or a team's address
+    sender_unit: str = Field(max_length=64)
+    staff: str = Field(default="", max_length=500)  # the SMTP AUTH login, or the CLI's user
     subject: str = Field(sa_column=Column(Text, nullable=False))
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    message: int | None = Field(default=None, foreign_key="message.id", index=True)
+    number: str = Field(default="", index=True, max_length=100)  # số công văn, e.g. 3851/KH-SGD&ĐT
+    lists: str = Field(max_length=500)              # list names, comma-separated
+    message_id: str = Field(default="", max_length=500)  # the original's Message-ID
+    door: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=_when(nullable=False, index=True))
-    state: str = Field(default="queued", max_length=16, index=True)  # queued, sent, failed
+    ack_by: datetime | None = Field(default=None, sa_column=_when())
+
+
+class Outbox(SQLModel, table=True):
+    """Mail the hub sends, one row per recipient: directive copies, reminders, notices.
+    A notice's bytes are composed when queued; a directive copy is composed from the
+    archived original when sent. state: pending → sending → sent | deferred | failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)          # directive, reminder, notice
+    recipient: str = Field(max_length=500, index=True)
+    unit: str | None = Field(default=None, max_length=64)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    message: int | None = Field(default=None, foreign_key="message.id", index=True)
+    directive: int | None = Field(default=None, foreign_key="directive.id", index=True)
+    list_name: str = Field(default="", max_length=100)
+    message_id: str = Field(default="", index=True, max_length=500)  # of the copy sent
+    token: str = Field(default="", max_length=32)  # in the return path: bounces are ours
+    created_at: datetime = Field(sa_column=_when(nullable=False, index=True))
+    state: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_column=_when())
-    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claimed_by: str = Field(default="", max_length=200)  # host:pid sending it now
+    claimed_until: datetime | None = Field(default=None, sa_column=_when())
+    last_reply: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     sent_at: datetime | None = Field(default=None, sa_column=_when())
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_when())
+    ack_message: int | None = Field(default=None, foreign_key="message.id")

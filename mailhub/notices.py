@@ -54,7 +54,7 @@ def queue_rejection_notice(hub: Hub, outcome: Outcome, raw: bytes, mailbox: str)
         db.execute(outbox.insert().values(
             kind="notice", recipient=recipient, subject=str(notice["Subject"]),
             raw=notice.as_bytes(), message=outcome.id, created_at=hub.clock(),
-            state="queued", attempts=0, last_error=""))
+            state="pending", attempts=0, last_reply=""))
     log.info("notice queued for %s (message #%s)", recipient, outcome.id)
     return 1
 

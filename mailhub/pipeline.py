@@ -28,6 +28,7 @@ from mailhub.db import lock_key, transaction
 from mailhub.hub import Hub
 from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
+from mailhub.replies import Reply, acknowledge
 from mailhub.verdict import Action, Hit, State
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def insert_rows(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
     """Insert archived messages' rows in one durable commit; known bytes are duplicates."""
     try:
         with transaction(hub.engine) as db:
-            return _insert_rows(db, rows)
+            return insert_rows_in(db, rows)
     except IntegrityError:  # the same bytes arrived through another process just now
         if len(rows) > 1:
             return [insert_rows(hub, [row])[0] for row in rows]
@@ -147,7 +148,7 @@ def insert_rows(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
         return [Receipt(existing, str(rows[0]["sha256"]), True)]
 
 
-def _insert_rows(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
+def insert_rows_in(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
     """A few statements for the whole group: a group commit is cheap only if its
     statements are."""
     known: dict[str, int] = dict(db.execute(
@@ -320,6 +321,10 @@ def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) 
         db.execute(update(MESSAGE).where(MESSAGE.c.id == bindparam("_id")), changes)
         _save(db, [(row["id"], decision) for (row, decision), ok in
                    zip(decided, done, strict=True) if ok])
+        acknowledge(db, [Reply(row["id"], decision.filing.unit.code, decision.parsed.references,
+                               decision.parsed.subject, row["received_at"])
+                         for (row, decision), ok in zip(decided, done, strict=True)
+                         if ok and decision.filing is not None and decision.filing.unit])
     return done
 
 

@@ -22,6 +22,8 @@ class State(StrEnum):
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
     ERROR = "error"
+    DIRECTIVE = "directive"  # the office's own mail, broadcast to lists (not filed)
+    BOUNCE = "bounce"        # a delivery status notification for mail the hub sent
 
 
 STATE_OF_ACTION = {Action.ACCEPT: State.FILED, Action.REJECT: State.REJECTED,

@@ -173,7 +173,7 @@ def test_a_personal_sender_gets_one_notice_and_an_auto_reply_none(imap_hub: Hub,
     assert folders(dovecot)["Rejected"] == 3
     with Session(imap_hub.engine) as session:
         notice = session.exec(select(models.Outbox)).one()
-    assert notice.recipient == "th.dinhcong@gmail.com" and notice.state == "queued"
+    assert notice.recipient == "th.dinhcong@gmail.com" and notice.state == "pending"
     sent = message_from_bytes(notice.raw, policy=default)
     assert sent["Auto-Submitted"] == "auto-replied" and sent["In-Reply-To"]
     assert sent["From"] == "pgd-hoangmai@hanoiedu.vn"  # the login is no address: the office

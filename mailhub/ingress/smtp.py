@@ -12,8 +12,10 @@ import asyncio
 import logging
 import ssl
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -21,7 +23,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from mailhub import models
+from mailhub.bounces import take_bounce, verp_row
 from mailhub.db import transaction
+from mailhub.directives import Refused, broadcast
 from mailhub.hub import Hub
 from mailhub.ingress.data import WholeData
 from mailhub.intake_process import IntakeProcess
@@ -49,14 +53,21 @@ OWNED_KINDS = (Kind.PGD, Kind.TEAM)
 
 
 class Door:
-    """aiosmtpd handler: the hub's decisions for one SMTP or LMTP listener."""
+    """aiosmtpd handler: the hub's decisions for one SMTP or LMTP listener.
 
-    def __init__(self, hub: Hub, intake: IntakeProcess, door: str = "smtp") -> None:
+    Recipients are the office's and teams' addresses (a report: to the intake), the
+    hub's list addresses (a directive: fanned out, see directives.py) and the return
+    paths of copies the hub sent (a bounce: bounces.py)."""
+
+    def __init__(self, hub: Hub, intake: IntakeProcess, door: str = "smtp",
+                 queued: Callable[[], None] = lambda: None) -> None:
         self.hub, self.intake, self.door = hub, intake, door
+        self.queued = queued  # told when copies were queued in the outbox
 
     def owns(self, address: str) -> bool:
         unit = self.hub.registry.find(address)
-        return unit is not None and unit.kind in OWNED_KINDS
+        return (unit is not None and unit.kind in OWNED_KINDS) or \
+            self.hub.lists.by_address(address) is not None
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: SmtpEnvelope,
                           address: str, mail_options: list[str]) -> str:
@@ -70,7 +81,7 @@ class Door:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: SmtpEnvelope,
                           address: str, rcpt_options: list[str]) -> str:
-        if not self.owns(address):
+        if not self.owns(address) and not await self._bounce_address(address):
             return NO_SUCH_RECIPIENT
         if len(envelope.rcpt_tos) >= self.hub.settings.smtp.max_recipients:
             return TOO_MANY_RECIPIENTS
@@ -86,6 +97,23 @@ class Door:
 
     async def _data(self, session: Session, envelope: SmtpEnvelope) -> str:
         raw = envelope.original_content or b""
+        arrival = Envelope(door=self.door, source=_peer(session),
+                           mail_from=envelope.mail_from or "",
+                           rcpt_to=tuple(envelope.rcpt_tos), received_at=self.hub.clock())
+        run = asyncio.get_running_loop().run_in_executor
+        bounced = [row for row in [await self._bounce_address(a) for a in envelope.rcpt_tos]
+                   if row is not None]
+        if bounced:  # before the sender chain: a report server's address may be anyone's
+            try:
+                for row in bounced:
+                    await run(None, take_bounce, self.hub, raw, row, arrival)
+            except Exception:
+                log.exception("storing a bounce from %s failed", arrival.source)
+                return TRY_LATER
+            return "250 2.0.0 OK: da nhan bao loi / bounce taken"
+        lists = [a for a in envelope.rcpt_tos if self.hub.lists.by_address(a) is not None]
+        if lists:
+            return await self._directive(session, envelope, raw, lists, arrival)
         try:
             headers = header_block(raw)
             header_from, found_id = sender(headers)[1], message_id(headers)
@@ -96,15 +124,43 @@ class Door:
             await self._record(session, envelope.mail_from or "", header_from,
                                envelope.rcpt_tos, "DATA", refused)
             return refused[1]
-        arrival = Envelope(door=self.door, source=_peer(session),
-                           mail_from=envelope.mail_from or "",
-                           rcpt_to=tuple(envelope.rcpt_tos), received_at=self.hub.clock())
         try:
             receipt = await self.intake.receive(raw, arrival, found_id)
         except Exception:  # disk full, database down: the sender must retry, never lose it
             log.exception("storing a message from %s failed", arrival.source)
             return TRY_LATER
         return f"250 2.0.0 OK: da nhan / queued as {receipt.id}"
+
+    async def _directive(self, session: Session, envelope: SmtpEnvelope, raw: bytes,
+                         lists: list[str], arrival: Envelope) -> str:
+        """Mail to list addresses: a directive to fan out (its other recipients are the
+        lists' business, not the intake's)."""
+        staff = str(session.auth_data or "") if session.authenticated else ""
+        try:
+            done = await asyncio.get_running_loop().run_in_executor(None, partial(
+                broadcast, self.hub, raw, lists, door=self.door, staff=staff,
+                authenticated=bool(session.authenticated), envelope_from=arrival.mail_from,
+                source=arrival.source))
+        except Refused as exc:
+            reason_vi = exc.reason_vi if envelope.smtp_utf8 else unaccent(exc.reason_vi)
+            refused = (exc.rule, f"550 5.7.1 {reason_vi} / {exc.reason_en}")
+            await self._record(session, envelope.mail_from or "", "", envelope.rcpt_tos,
+                               "DATA", refused)
+            return refused[1]
+        except Exception:
+            log.exception("queueing a directive from %s failed", arrival.source)
+            return TRY_LATER
+        log.info("%s directive #%s from %s to %s: %s copies", self.door, done.id,
+                 arrival.mail_from, ",".join(lists), done.recipients)
+        self.queued()
+        return f"250 2.0.0 OK: cong van / directive {done.id}, {done.recipients} ban / copies"
+
+    async def _bounce_address(self, address: str) -> int | None:
+        """The outbox row whose return path this is, if it is one."""
+        if not address.lower().startswith("bounce+"):
+            return None
+        return await asyncio.get_running_loop().run_in_executor(None, verp_row, self.hub,
+                                                                address)
 
     def refusal(self, address: str, utf8: bool) -> tuple[str, str] | None:
         """(rule, reply) when the sender chain rejects this address outright."""
@@ -203,11 +259,12 @@ class _CountedLMTP(_Counted, LMTP):
     pass
 
 
-async def start_smtp(hub: Hub, intake: IntakeProcess, sessions: Sessions) -> asyncio.Server:
+async def start_smtp(hub: Hub, intake: IntakeProcess, sessions: Sessions,
+                     queued: Callable[[], None] = lambda: None) -> asyncio.Server:
     """Listen on [smtp] listen; returns the asyncio server."""
     config = hub.settings.smtp
     host, _, port = config.listen.rpartition(":")
-    door = Door(hub, intake)
+    door = Door(hub, intake, queued=queued)
     loop = asyncio.get_running_loop()
     tls = _tls_context(config.tls_cert, config.tls_key)
     guard = LoginGuard(hub)
@@ -228,13 +285,13 @@ def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
     return context
 
 
-async def start_lmtp(hub: Hub, intake: IntakeProcess,
-                     sessions: Sessions) -> asyncio.Server | None:
+async def start_lmtp(hub: Hub, intake: IntakeProcess, sessions: Sessions,
+                     queued: Callable[[], None] = lambda: None) -> asyncio.Server | None:
     """Listen on [lmtp] listen (host:port, or a Unix socket path); None when it is off."""
     listen = hub.settings.lmtp.listen
     if not listen:
         return None
-    config, door = hub.settings.smtp, Door(hub, intake, door="lmtp")
+    config, door = hub.settings.smtp, Door(hub, intake, door="lmtp", queued=queued)
     loop = asyncio.get_running_loop()
 
     def session() -> LMTP:
