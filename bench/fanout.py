@@ -69,7 +69,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -86,7 +85,15 @@ import aiosmtplib
 from aiosmtpd.smtp import SMTP, Session, syntax
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from ingest import KIB, VN, _ascii, revision
-from smtp import HOST, ServerRun, free_port, process_cpu, result, server_process
+from smtp import (
+    HOST,
+    ServerRun,
+    free_port,
+    process_cpu,
+    result,
+    server_process,
+    wait_timed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.7
@@ -493,28 +500,11 @@ def mailhub_outbox(config: Path, timeout: float, log: Path, side: Side,
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, env=mailhub_env(), cwd=ROOT,
                                    start_new_session=True)
-
-    def expire() -> None:
-        side.problems.append(f"mailhub outbox run still running after {timeout:.0f} s; killed")
-        os.killpg(process.pid, signal.SIGKILL)
-
-    watchdog = threading.Timer(timeout, expire)
-    watchdog.start()
-    try:
-        _, status, usage = os.wait4(process.pid, 0)
-    except BaseException:  # Ctrl-C: its own session does not get the terminal's SIGINT
-        os.killpg(process.pid, signal.SIGKILL)
-        os.waitpid(process.pid, 0)
-        process.returncode = -signal.SIGKILL
-        raise
-    finally:
-        side.seconds = time.perf_counter() - began
-        side.ended = time.time()
-        watchdog.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
-    side.cpu = usage.ru_utime + usage.ru_stime
+    side.seconds, side.cpu, status = wait_timed(process, began, timeout, side.problems,
+                                                "mailhub outbox run")
+    side.ended = time.time()
     side.output = log.read_text(encoding="utf-8", errors="replace")
-    return process.returncode
+    return status
 
 
 def run(work: Path, schools: Sequence[School], directive: Directive, copies: Sequence[Copy],

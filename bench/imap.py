@@ -37,7 +37,6 @@ import pstats
 import re
 import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -51,7 +50,7 @@ from typing import Any
 
 from imapclient import IMAPClient
 from ingest import revision
-from smtp import Letter, describe, generate, result
+from smtp import Letter, describe, generate, result, wait_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.5
@@ -326,30 +325,16 @@ def mailhub(config: Path, jobs: int, timeout: float, log: Path, side: Side,
             own = own_cpu(process.pid)  # the last look before exit splits main vs workers
             side.main_cpu = own if own is not None else side.main_cpu
 
-    def expire() -> None:
-        side.problems.append(f"mailhub imap sync still running after {timeout:.0f} s; killed")
-        os.killpg(process.pid, signal.SIGKILL)
-
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    watchdog = threading.Timer(timeout, expire)
-    watchdog.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
-    except BaseException:  # Ctrl-C: its own session does not get the terminal's SIGINT
-        os.killpg(process.pid, signal.SIGKILL)
-        os.waitpid(process.pid, 0)
-        process.returncode = -signal.SIGKILL
-        raise
+        side.seconds, side.cpu, status = wait_timed(process, began, timeout, side.problems,
+                                                    "mailhub imap sync")
     finally:
-        side.seconds = time.perf_counter() - began
-        watchdog.cancel()
         done.set()
         sampler.join()
-    process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
-    side.cpu = usage.ru_utime + usage.ru_stime
     side.output = log.read_text(encoding="utf-8", errors="replace")
-    return process.returncode
+    return status
 
 
 def run(letters: Sequence[Letter], work: Path, args: argparse.Namespace) -> tuple[Side, Side]:

@@ -728,6 +728,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result("smtp", problems, mine.rate, base.rate, TARGET_RATIO)
 
 
+def wait_timed(process: subprocess.Popen[bytes], began: float, timeout: float,
+               problems: list[str], what: str) -> tuple[float, float, int]:
+    """Wait for a command started in a session of its own (so it can be stopped with its
+    children): (seconds since `began`, CPU seconds of it and the children it reaped, exit
+    status). Past `timeout` it is killed and a problem noted; Ctrl-C kills it too."""
+    def expire() -> None:
+        problems.append(f"{what} still running after {timeout:.0f} s; killed")
+        os.killpg(process.pid, signal.SIGKILL)
+
+    watchdog = threading.Timer(timeout, expire)
+    watchdog.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:  # Ctrl-C: its own session does not get the terminal's SIGINT
+        os.killpg(process.pid, signal.SIGKILL)
+        os.waitpid(process.pid, 0)
+        process.returncode = -signal.SIGKILL
+        raise
+    finally:
+        seconds = time.perf_counter() - began
+        watchdog.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+    return seconds, usage.ru_utime + usage.ru_stime, process.returncode
+
+
 def result(name: str, problems: Sequence[str], value: float, baseline: float, target: float,
            warnings: Sequence[str] = ()) -> int:
     """ERROR lines and status 1 for an invalid run; else WARNING lines and the RESULT line."""
