@@ -51,7 +51,7 @@ class Filer:
 
     def __enter__(self) -> Filer:
         if self.jobs > 1:
-            self._pool = FilingPool(self.hub.settings, self.jobs)
+            self._pool = FilingPool(self.hub.settings, self.jobs, office=self.hub.office)
             self._pool.warm()
         return self
 

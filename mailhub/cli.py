@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import mailbox
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -26,6 +27,7 @@ from mailhub.config import ImapAccount, Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
 from mailhub.lists import load_lists
+from mailhub.message import received_date
 from mailhub.pipeline import Envelope, Outcome
 from mailhub.staff import Role, add_user
 
@@ -49,6 +51,9 @@ app.add_typer(imap_app, name="imap")
 outbox_app = typer.Typer(help="Hộp thư đi / the outbox: everything the hub sends.",
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+report_app = typer.Typer(help="Báo cáo định kỳ của các trường / the schools' reporting cycle.",
+                         no_args_is_help=True)
+app.add_typer(report_app, name="report")
 directive_app = typer.Typer(help="Công văn đã gửi / directives sent to the schools.",
                             no_args_is_help=True)
 app.add_typer(directive_app, name="directive")
@@ -116,7 +121,7 @@ def ingest_files(paths: Annotated[list[Path], typer.Argument(
     missing = [p for p in files if not p.is_file()]
     if missing:
         _fail(MailhubError(f"không tìm thấy / not found: {', '.join(map(str, missing))}"))
-    messages = ((path.read_bytes(), Envelope(door="ingest", source=str(path))) for path in files)
+    messages = (_imported(hub, path.read_bytes(), "ingest", str(path)) for path in files)
     results = ingest_all(hub, messages, jobs or default_jobs(len(files)))
     _report(results, len(files), as_json)
 
@@ -138,9 +143,14 @@ def _import(box: mailbox.Mailbox[Any], path: Path, as_json: bool, jobs: int) -> 
         _fail(MailhubError(f"không tìm thấy / not found: {path}"))
     hub = _hub()
     keys = list(box.keys())
-    messages = ((box.get_bytes(key), Envelope(door="import", source=f"{path}#{key}"))
-                for key in keys)
+    messages = (_imported(hub, box.get_bytes(key), "import", f"{path}#{key}") for key in keys)
     _report(ingest_all(hub, messages, jobs or default_jobs(len(keys))), len(keys), as_json)
+
+
+def _imported(hub: Hub, raw: bytes, door: str, source: str) -> tuple[bytes, Envelope]:
+    """A file's message, received when its headers say (newest Received:, else Date:), so
+    old mail imported today counts as received then; else now."""
+    return raw, Envelope(door=door, source=source, received_at=received_date(raw, hub.clock()))
 
 
 def _report(results: Iterator[Outcome], total: int, as_json: bool) -> None:
@@ -507,6 +517,99 @@ def outbox_run(once: Annotated[bool, typer.Option(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     out.print(f"outbox: {total}")
+
+
+@app.command("status")
+def status_command(as_json: JsonOption = False) -> None:
+    """Dịch vụ đang chạy gì, hàng đợi, lỗi gần nhất, việc sắp tới / what runs, queue
+    sizes, the last errors and the next jobs."""
+    from mailhub.status import collect
+
+    found = collect(_hub())
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    daemon = found["daemon"]
+    if daemon["running"]:
+        out.print(f"[green]mailhub serve đang chạy / running[/green]: pid {daemon['pid']}, "
+                  f"từ / since {daemon.get('started_at', '')[:19]}, SMTP {daemon.get('smtp')}, "
+                  f"{', '.join(daemon.get('processes', []))}")
+    else:
+        out.print("[red]mailhub serve không chạy / not running[/red]")
+    out.print("Thư / messages: " + ", ".join(f"{k} {v}" for k, v in
+                                             sorted(found["messages"].items())))
+    out.print("Hộp thư đi / outbox: " + (", ".join(f"{k} {v}" for k, v in
+                                                   sorted(found["outbox"].items())) or "0"))
+    for job in found["jobs"]:
+        out.print(f"Việc sắp tới / next job: {job['id']} at {job['next_run']}")
+    if found["last_errors"]:
+        table = Table("Lúc / at", "Gì / what", "Trạng thái / state", "Chi tiết / detail",
+                      title="Lỗi gần nhất / last errors")
+        for e in found["last_errors"]:
+            table.add_row(str(e["at"] or "")[:19], e["what"], e["state"], str(e["reply"])[:80])
+        out.print(table)
+
+
+# reporting cycle --------------------------------------------------------------------
+
+@report_app.command("status")
+def report_status(
+        month: Annotated[str, typer.Option(help="Tháng / month, YYYY-MM.")],
+        level: Annotated[str | None, typer.Option(help="Cấp học / level: MN, TH, THCS.")] = None,
+        topic: Annotated[str | None, typer.Option(
+            help="Báo cáo khác trong reporting.toml / another required report (topic id).")
+            ] = None,
+        as_json: JsonOption = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="In CSV / print CSV.")] = False
+        ) -> None:
+    """Trường nào đã nộp, nộp muộn, chưa nộp / who reported on time, late, or not at all."""
+    import csv
+
+    from mailhub.compliance import compliance
+    from mailhub.registry import Kind
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        _fail(MailhubError(f"tháng sai / bad month {month!r}: YYYY-MM, e.g. 2026-11"))
+    hub = _hub()
+    try:
+        kind = Kind(level.upper()) if level else None
+    except ValueError:
+        _fail(MailhubError(f"cấp học sai / bad level {level!r}: MN, TH or THCS"))
+    owed = next((r for r in hub.rules.reporting.requirements if r.topic == topic), None) \
+        if topic else hub.rules.reporting.monthly
+    if owed is None:
+        known = ", ".join(r.topic for r in hub.rules.reporting.requirements)
+        _fail(MailhubError(f"không có báo cáo / no required report {topic!r} (known: {known})"))
+    rows = [s.as_dict() for s in compliance(hub, month, kind, owed)]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["unit"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    colours = {"on_time": "green", "late": "yellow", "missing": "red"}
+    table = Table("Đơn vị / unit", "Tên / name", "Cấp / level", "Trạng thái / state",
+                  "Nhận lúc / received", title=f"{owed.topic} {month}")
+    for row in rows:
+        state = str(row["state"])
+        table.add_row(str(row["unit"]), str(row["name"]), str(row["level"]),
+                      f"[{colours[state]}]{state}[/]", str(row["filed_at"] or "")[:16])
+    out.print(table)
+    counts = {s: sum(r["state"] == s for r in rows) for s in colours}
+    out.print(f"đúng hạn / on time {counts['on_time']}, muộn / late {counts['late']}, "
+              f"chưa nộp / missing {counts['missing']} (of {len(rows)})")
+
+
+@report_app.command("run")
+def report_run() -> None:
+    """Chạy việc của ngày báo cáo ngay: nhắc trường, tổng hợp cho Tổ (không gửi trùng) /
+    run the reporting day's jobs now: reminders and team summaries (never sent twice)."""
+    from mailhub.reminders import run_reporting_day
+
+    reminders, summaries = run_reporting_day(_hub())
+    out.print(f"{reminders} thư nhắc / reminder(s), {summaries} tổng hợp / summary(ies) queued")
 
 
 def main() -> None:

@@ -31,6 +31,20 @@ class Hub:
     archive: Archive
     clock: Callable[[], datetime] = field(default=utc_now)
 
+    @property
+    def office(self) -> Office:
+        return Office(self.registry, self.rules, self.lists)
+
+
+@dataclass(frozen=True)
+class Office:
+    """The office's files, read and checked once: the daemon hands them to its processes,
+    so that none of them reads a file that changed since (SIGHUP hands on new ones)."""
+
+    registry: Registry
+    rules: Ruleset
+    lists: Lists
+
 
 def load_office(settings: Settings) -> tuple[Registry, Ruleset]:
     """Registry and rules, validated against each other; raises ConfigError."""
@@ -38,10 +52,25 @@ def load_office(settings: Settings) -> tuple[Registry, Ruleset]:
     return registry, load_rules(settings.rules_dir, registry)
 
 
-def open_hub(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Hub:
-    """Load and validate everything, and bring the database schema up to date."""
+def read_office(settings: Settings) -> Office:
+    """Registry, rules and lists, validated against each other; raises ConfigError."""
     registry, rules = load_office(settings)
-    lists = load_lists(settings.rules_dir, registry, settings.hub_domain)
+    return Office(registry, rules, load_lists(settings.rules_dir, registry, settings.hub_domain))
+
+
+def reload_office(hub: Hub) -> None:
+    """Read the registry, rules and lists again into `hub`; on ConfigError (raised) the
+    old ones stay in force."""
+    office = read_office(hub.settings)
+    hub.registry, hub.rules, hub.lists = office.registry, office.rules, office.lists
+
+
+def open_hub(settings: Settings, clock: Callable[[], datetime] = utc_now,
+             office: Office | None = None) -> Hub:
+    """Load and validate everything (or take `office` as read by the daemon), and bring
+    the database schema up to date."""
+    office = office or read_office(settings)
     engine = make_engine(settings.database)
     ensure_schema(engine)
-    return Hub(settings, registry, rules, lists, engine, Archive(settings.archive_dir), clock)
+    return Hub(settings, office.registry, office.rules, office.lists, engine,
+               Archive(settings.archive_dir), clock)

@@ -28,7 +28,7 @@ from typing import Any
 
 from mailhub.config import Settings
 from mailhub.errors import MailhubError
-from mailhub.hub import open_hub
+from mailhub.hub import Office, open_hub
 from mailhub.intake import Intake
 from mailhub.pipeline import Envelope, Receipt
 from mailhub.workers import FilingPool, follow_the_daemon
@@ -51,11 +51,11 @@ def _frame(value: object) -> bytes:
 # ------------------------------------------------------------------ the intake process
 
 
-def run(settings: Settings, sock: socket.socket, logging_on: bool) -> None:
+def run(settings: Settings, sock: socket.socket, logging_on: bool, office: Office) -> None:
     """The intake process: take messages from the socket until the daemon closes it."""
     follow_the_daemon(logging_on)
-    intake = Intake(open_hub(settings), FilingPool(settings, settings.filing.processes,
-                                                   logging_on))
+    intake = Intake(open_hub(settings, office=office),
+                    FilingPool(settings, settings.filing.processes, logging_on, office))
     intake.start()
     sending = threading.Lock()
 
@@ -101,10 +101,10 @@ def _frames(sock: socket.socket) -> Iterator[Any]:
 class IntakeProcess:
     """Starts the intake process and passes it messages; started again if it dies."""
 
-    def __init__(self, settings: Settings, logging_on: bool = False) -> None:
-        self.settings, self.logging_on = settings, logging_on
+    def __init__(self, settings: Settings, office: Office, logging_on: bool = False) -> None:
+        self.settings, self.office, self.logging_on = settings, office, logging_on
         self._tickets = itertools.count()
-        self._waiting: dict[int, asyncio.Future[Receipt]] = {}
+        self._waiting: dict[int, tuple[asyncio.Future[Receipt], Any]] = {}  # with its process
         self._process: Any = None
         self._writer: asyncio.StreamWriter | None = None
         self._replies: asyncio.Task[None] | None = None
@@ -113,11 +113,26 @@ class IntakeProcess:
     async def start(self) -> None:
         ours, theirs = socket.socketpair()
         self._process = multiprocessing.get_context("spawn").Process(
-            target=run, args=(self.settings, theirs, self.logging_on), name="mailhub-intake")
+            target=run, args=(self.settings, theirs, self.logging_on, self.office),
+            name="mailhub-intake")
         self._process.start()
         theirs.close()
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)
-        self._replies = asyncio.create_task(self._read_replies(reader))
+        self._replies = asyncio.create_task(self._read_replies(reader, self._process))
+
+    async def reload(self, office: Office) -> None:
+        """A new intake (with new workers) reads the registry and rules again and takes the
+        messages from now on; the old one finishes what it holds, then exits. A message
+        in both hands is filed once: filing records only what is still 'received'."""
+        writer, replies, process = self._writer, self._replies, self._process
+        self.office = office
+        await self.start()
+        if writer is not None:
+            writer.close()
+        if replies is not None:
+            await replies
+        if process is not None:
+            await asyncio.get_running_loop().run_in_executor(None, process.join)
 
     async def receive(self, raw: bytes, envelope: Envelope,
                       message_id: str | None = None) -> Receipt:
@@ -126,7 +141,7 @@ class IntakeProcess:
             raise IntakeError("mailhub is stopping")
         ticket = next(self._tickets)
         waiter: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
-        self._waiting[ticket] = waiter
+        self._waiting[ticket] = (waiter, self._process)
         try:
             self._writer.write(_frame((ticket, raw, envelope, message_id)))
             await self._writer.drain()
@@ -145,12 +160,12 @@ class IntakeProcess:
         if self._process is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._process.join)
 
-    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+    async def _read_replies(self, reader: asyncio.StreamReader, process: Any) -> None:
         try:
             while True:
                 (size,) = _SIZE.unpack(await reader.readexactly(_SIZE.size))
                 ticket, receipt, error = pickle.loads(await reader.readexactly(size))
-                waiter = self._waiting.pop(ticket, None)
+                waiter, _ = self._waiting.pop(ticket, (None, None))
                 if waiter is None or waiter.done():
                     continue
                 if error:
@@ -159,12 +174,12 @@ class IntakeProcess:
                     waiter.set_result(receipt)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        for waiter in self._waiting.values():  # never answered: their senders retry
-            if not waiter.done():
-                waiter.set_exception(IntakeError("the intake process stopped"))
-        self._waiting.clear()
-        if not self._closing:
-            process = self._process
+        for ticket, (waiter, owner) in list(self._waiting.items()):
+            if owner is process:  # never answered: their senders retry
+                del self._waiting[ticket]
+                if not waiter.done():
+                    waiter.set_exception(IntakeError("the intake process stopped"))
+        if not self._closing and process is self._process:  # not one retired by reload()
             await asyncio.get_running_loop().run_in_executor(None, process.join)
             log.error("the intake process stopped (exit status %s); starting it again in %s s",
                       process.exitcode, RESTART_DELAY)

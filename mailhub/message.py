@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -33,6 +33,7 @@ _FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252", "latin-1")
 _SPACES = re.compile(r"\s+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _REFERENCE = re.compile(r"<([^<>\s]{1,500})>")
+_ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Delivered-To")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -62,31 +63,31 @@ class ParsedMessage:
 def parse(raw: bytes) -> ParsedMessage:
     """Parse a message; a message mail-parser cannot read still gets its headers."""
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        msg = email.message_from_bytes(raw)
+        headers = _header_fields(msg)
+        # mail-parser reads the body and attachments. Its own parse of every address header
+        # (~40 % of its time) is not used — ours, above, repairs mislabelled charsets — so
+        # it is handed the message without them.
+        for name in _ADDRESS_HEADERS:
+            del msg[name]
+        parsed = mailparser.MailParser(msg)
     except Exception as exc:  # a parser failure is a verdict, not a crash
         return _headers_only(raw, f"{type(exc).__name__}: {exc}")
     try:
-        return _read(parsed)
+        problems: list[str] = []
+        return ParsedMessage(**headers, text=_body_text(parsed, problems),
+                             attachments=tuple(_attachments(parsed, problems)),
+                             problems=tuple(problems + _defects(parsed)))
     except Exception as exc:
         return _headers_only(raw, f"{type(exc).__name__}: {exc}")
 
 
-def _read(parsed: Any) -> ParsedMessage:
-    msg = parsed.message
-    problems: list[str] = []
+def _header_fields(msg: Message) -> dict[str, Any]:
     name, address = sender(msg)
-    return ParsedMessage(
-        message_id=message_id(msg),
-        subject=header_text(raw_header(msg, "Subject")),
-        from_name=name,
-        from_address=address,
-        to=tuple(a for _, a in addresses(msg, "To", "Cc")),
-        date=header_date(msg),
-        text=_body_text(parsed, problems),
-        attachments=tuple(_attachments(parsed, problems)),
-        problems=tuple(problems + _defects(parsed)),
-        references=references(msg),
-    )
+    return dict(message_id=message_id(msg), subject=header_text(raw_header(msg, "Subject")),
+                from_name=name, from_address=address,
+                to=tuple(a for _, a in addresses(msg, "To", "Cc")), date=header_date(msg),
+                references=references(msg))
 
 
 def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
@@ -208,6 +209,37 @@ def header_date(msg: Message) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # older "dates" are broken clocks
+
+
+def received_date(raw: bytes, now: datetime | None = None) -> datetime | None:
+    """When the office received a message that arrives as a file (an import): the newest
+    Received: header's date (the office's own server added it), else the Date: header;
+    in UTC. Dates before 1990 or over a day after `now` are ignored; never raises."""
+    now = now or datetime.now(UTC)
+    latest = (now if now.tzinfo else now.replace(tzinfo=UTC)) + timedelta(days=1)
+    try:
+        msg = header_block(raw)
+        stamps = [value.rpartition(";")[2] for value in raw_headers(msg, "Received")]
+        for values in (stamps, raw_headers(msg, "Date")):
+            dates = [when for when in map(_rfc5322_date, values)
+                     if when is not None and _EARLIEST <= when <= latest]
+            if dates:
+                return max(dates)
+    except Exception:  # a header block too broken to read has no date
+        return None
+    return None
+
+
+def _rfc5322_date(value: str) -> datetime | None:
+    """A header's date in UTC (no zone, or -0000: taken as UTC); None if unreadable."""
+    try:
+        when = email.utils.parsedate_to_datetime(_SPACES.sub(" ", value).strip())
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _body_text(parsed: Any, problems: list[str]) -> str:

@@ -123,7 +123,9 @@ def stored_row(hub: Hub, raw: bytes, envelope: Envelope,
     return dict(sha256=sha256, message_id=message_id_found, door=envelope.door,
                 source=envelope.source, envelope_from=envelope.mail_from.lower(),
                 envelope_to=json.dumps(list(envelope.rcpt_to)), size=len(raw),
-                received_at=envelope.received_at or hub.clock(), state=State.RECEIVED.value)
+                # in UTC: SQLite keeps the digits and drops the zone
+                received_at=(envelope.received_at or hub.clock()).astimezone(UTC),
+                state=State.RECEIVED.value)
 
 
 def header_message_id(raw: bytes) -> str:

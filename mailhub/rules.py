@@ -15,6 +15,7 @@ from typing import Any
 from mailhub import tomlfile
 from mailhub.errors import ConfigError, Problem
 from mailhub.registry import Kind, Registry
+from mailhub.reporting import Reporting, load_reporting
 from mailhub.verdict import Action
 from mailhub.vietnamese import fold, nfc
 
@@ -125,12 +126,6 @@ class Scoring:
 
 
 @dataclass(frozen=True)
-class Reporting:
-    deadline_day: int
-    monthly_topic: str
-
-
-@dataclass(frozen=True)
 class Ruleset:
     topics: tuple[Topic, ...]
     phrase_index: PhraseIndex
@@ -149,17 +144,18 @@ def load_rules(rules_dir: Path, registry: Registry | None = None) -> Ruleset:
     topics, scoring = _guard(problems, lambda: _topics(rules_dir / "topics.toml", problems)) or (
         None, None)
     senders = _guard(problems, lambda: _senders(rules_dir / "senders.toml", problems))
-    reporting = _guard(problems, lambda: _reporting(rules_dir / "reporting.toml", problems))
+    reporting = _guard(problems, lambda: load_reporting(rules_dir / "reporting.toml", problems))
     if registry is not None and topics is not None and senders is not None:
         problems += _cross_check(rules_dir, topics, senders, registry)
     if problems or topics is None or senders is None or reporting is None:
         raise ConfigError(problems)
     ids = {t.id for t in topics}
-    if reporting.monthly_topic not in ids:
-        raise ConfigError([Problem(rules_dir / "reporting.toml", None,
-                                   "chủ đề không tồn tại / unknown topic "
-                                   f"'{reporting.monthly_topic}'",
-                                   "dùng một id trong topics.toml / use an id from topics.toml")])
+    unknown = [r.topic for r in reporting.requirements if r.topic not in ids]
+    if unknown:
+        raise ConfigError([Problem(rules_dir / "reporting.toml", reporting.line,
+                                   f"chủ đề không tồn tại / unknown topic '{topic}'",
+                                   "dùng một id trong topics.toml / use an id from topics.toml")
+                           for topic in unknown])
     return Ruleset(tuple(topics), PhraseIndex.build(topics), scoring or Scoring(), senders,
                    reporting)
 
@@ -397,24 +393,6 @@ def _exception(loc: tomlfile.Locator, index: int, entry: dict[str, Any],
     return SenderException(str(entry.get("address", "")).strip().lower(),
                            str(entry.get("unit", "")).upper(), expires,
                            _reason(loc, entry.get("reason"), line, problems), line)
-
-
-# reporting.toml -------------------------------------------------------------
-
-_REPORTING_KEYS = ("deadline_day", "monthly_topic")
-
-
-def _reporting(path: Path, problems: list[Problem]) -> Reporting:
-    data, loc = tomlfile.load(path)
-    monthly = data.get("monthly", {})
-    _unknown_keys(loc, data, ("monthly",), None, "reporting.toml", problems)
-    _unknown_keys(loc, monthly, _REPORTING_KEYS, loc.table("monthly"), "[monthly]", problems)
-    day = monthly.get("deadline_day", 25)
-    if not isinstance(day, int) or not 1 <= day <= 28:
-        problems.append(loc.problem(loc.key("deadline_day"), f"hạn nộp sai / bad deadline_day "
-                                    f"{day!r}", "một số từ 1 đến 28 / a day from 1 to 28"))
-        day = 25
-    return Reporting(day, str(monthly.get("monthly_topic", "bao-cao-thang")))
 
 
 def _cross_check(rules_dir: Path, topics: list[Topic], senders: SenderPolicy,

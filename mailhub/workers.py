@@ -19,7 +19,7 @@ from typing import Any
 
 from mailhub import logs
 from mailhub.config import Settings
-from mailhub.hub import Hub, open_hub
+from mailhub.hub import Hub, Office, open_hub
 from mailhub.pipeline import Decision, decide_filing, record_failure, record_many
 
 log = logging.getLogger(__name__)
@@ -32,14 +32,16 @@ _worker_hub: Hub | None = None  # the configured application object of a worker 
 class FilingPool:
     """`processes` workers, started (spawned: no inherited locks or engines) on demand."""
 
-    def __init__(self, settings: Settings, processes: int, logging_on: bool = False) -> None:
+    def __init__(self, settings: Settings, processes: int, logging_on: bool = False,
+                 office: Office | None = None) -> None:
         self.settings, self.processes, self.logging_on = settings, processes, logging_on
+        self.office = office
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker,
-                                   initargs=(self.settings, self.logging_on))
+                                   initargs=(self.settings, self.logging_on, self.office))
 
     def decide(self, rows: list[dict[str, Any]], raws: list[bytes] | None,
                now: datetime) -> Future[list[Decision | Exception]]:
@@ -78,11 +80,11 @@ def follow_the_daemon(logging_on: bool) -> None:
         logs.configure()
 
 
-def _start_worker(settings: Settings, logging_on: bool) -> None:
+def _start_worker(settings: Settings, logging_on: bool, office: Office | None) -> None:
     global _worker_hub
     os.nice(NICENESS)
     follow_the_daemon(logging_on)  # the pool stops us; we log each filed message
-    _worker_hub = open_hub(settings)
+    _worker_hub = open_hub(settings, office=office)
 
 
 def _ready() -> None:
@@ -111,7 +113,8 @@ def _file(rows: list[dict[str, Any]], now: datetime) -> int:
             decided.append((row, result))
     doors = {row["id"]: row["door"] for row in rows}
     for outcome in record_many(_worker_hub, decided) if decided else []:
-        log.info("%s #%s %s %s %s %s", doors[outcome.id], outcome.id, outcome.verdict,
-                 outcome.sender, ",".join(outcome.topics),
-                 outcome.reasons[-1] if outcome.reasons else "")
+        log.info("decision", extra={"kv": dict(
+            door=doors[outcome.id], id=outcome.id, verdict=outcome.verdict,
+            sender=outcome.sender, unit=outcome.unit or "", topics=",".join(outcome.topics),
+            reason=outcome.reasons[-1] if outcome.reasons else "")})
     return len(rows)

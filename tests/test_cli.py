@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import mailbox
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from mailhub import db
+from mailhub import db, models
 from mailhub.cli import app
+from mailhub.hub import Hub
 
 from .conftest import ROOT
-from .factory import mail
+from .factory import VN, mail
 
 runner = CliRunner()
 
@@ -47,6 +50,21 @@ def test_ingest_table_and_missing_file(config: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "filed: 1" in result.output, result.output
     missing = runner.invoke(app, ["--config", str(config), "ingest", str(tmp_path / "no.eml")])
     assert missing.exit_code == 1 and "no.eml" in missing.output
+
+
+def test_an_ingested_file_was_received_when_its_received_header_says(config: Path, hub: Hub,
+                                                                     tmp_path: Path) -> None:
+    eml = tmp_path / "old.eml"
+    eml.write_bytes(b"Received: from mail.hanoiedu.vn by mailhub.pgdhm.hanoiedu.vn with LMTP;\r\n"
+                    b"\tMon, 24 Mar 2025 09:15:02 +0700\r\n"
+                    + mail(subject="Báo cáo tháng 3/2025", date=datetime(2025, 3, 24, 8, 50,
+                                                                         tzinfo=VN)))
+    result = runner.invoke(app, ["--config", str(config), "ingest", str(eml)])
+    assert result.exit_code == 0, result.output
+    with Session(hub.engine) as session:
+        received = session.exec(select(models.Message.received_at)).one()
+    received = received if received.tzinfo else received.replace(tzinfo=UTC)  # SQLite: naive
+    assert received == datetime(2025, 3, 24, 2, 15, 2, tzinfo=UTC)
 
 
 def test_import_mbox_and_maildir(config: Path, tmp_path: Path) -> None:

@@ -115,3 +115,76 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_sighup_reloads_the_rules_and_a_broken_file_keeps_the_old_ones(
+        daemon: Daemon, settings: Settings) -> None:
+    new_list = "thu-nghiem@mailhub.localhost"
+    topics = settings.rules_dir / "topics.toml"
+    good = topics.read_text(encoding="utf-8")
+
+    def rcpt() -> int:
+        with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as client:
+            client.ehlo()
+            client.mail(TEAM)
+            return client.rcpt(new_list)[0]
+
+    daemon.start()
+    assert rcpt() == 550
+    with (settings.rules_dir / "lists.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[lists.thu-nghiem]\nmembers = ["level:MN"]\nsenders = ["PGD-HM"]\n')
+    topics.write_text(good + "\n[[topic]]\nid = \n", encoding="utf-8")  # broken TOML
+    assert daemon.process is not None
+    daemon.process.send_signal(signal.SIGHUP)
+    time.sleep(1.5)
+    assert rcpt() == 550  # nothing of the new files taken: the old rules stay in force
+    with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as client:
+        assert client.sendmail(SCHOOL, [TEAM], mail(subject="Báo cáo tháng 11/2026")) == {}
+    topics.write_text(good, encoding="utf-8")
+    daemon.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 15
+    while rcpt() != 250 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert rcpt() == 250
+    hub = open_hub(settings)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with Session(hub.engine) as session:
+            if [m.state for m in session.exec(select(models.Message))] == ["filed"]:
+                break
+        time.sleep(0.1)
+    with Session(hub.engine) as session:
+        assert [m.state for m in session.exec(select(models.Message))] == ["filed"]
+    assert daemon.stop(signal.SIGTERM) == 0
+    output = daemon.process.stdout.read().decode()  # type: ignore[union-attr]
+    refused = [line for line in output.splitlines() if "reload refused" in line]
+    assert refused and all("topics.toml" in line for line in refused), output
+    assert any("topics.toml:" in line for line in refused)  # file and line
+    assert "reloaded:" in output
+
+
+def test_status_shows_what_runs_the_queues_and_the_next_jobs(daemon: Daemon,
+                                                             config_file: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from mailhub.cli import app
+
+    daemon.start()
+    with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as client:
+        assert client.sendmail(SCHOOL, [TEAM], mail(subject="Báo cáo tháng 11/2026")) == {}
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(app, ["--config", str(config_file), "status",
+                                           "--json"]).output)
+    assert daemon.process is not None
+    assert shown["daemon"]["running"] and shown["daemon"]["pid"] == daemon.process.pid
+    assert "mailhub-intake" in shown["daemon"]["processes"]
+    assert sum(shown["messages"].values()) == 1
+    assert [job["id"] for job in shown["jobs"]] == ["reporting-day"]
+    assert daemon.stop(signal.SIGTERM) == 0
+    after = json.loads(runner.invoke(app, ["--config", str(config_file), "status",
+                                           "--json"]).output)
+    assert not after["daemon"]["running"]
+    table = runner.invoke(app, ["--config", str(config_file), "status"])
+    assert "không chạy / not running" in table.output and "reporting-day" in table.output

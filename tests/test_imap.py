@@ -6,7 +6,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -50,11 +50,12 @@ def imap_hub(settings: Settings, clock: Callable[[], datetime], dovecot: Dovecot
     hub.engine.dispose()
 
 
-def append(server: Dovecot, *messages: bytes, folder: str = "INBOX") -> None:
+def append(server: Dovecot, *messages: bytes, folder: str = "INBOX",
+           msg_time: datetime | None = None) -> None:
     with IMAPClient(server.host, port=server.port, ssl=False) as client:
         client.login(USER, PASSWORD)
         for raw in messages:
-            client.append(folder, raw)
+            client.append(folder, raw, msg_time=msg_time)
 
 
 def sync(hub: Hub, account: ImapAccount | None = None) -> Tally:
@@ -299,3 +300,25 @@ def _uidvalidity(server: Dovecot) -> int:
     with IMAPClient(server.host, port=server.port, ssl=False) as client:
         client.login(USER, PASSWORD)
         return int(client.select_folder("INBOX")[b"UIDVALIDITY"])
+
+
+@pytest.mark.parametrize("normalise_times", [False, True])
+def test_received_at_is_when_the_mailbox_received_the_message(
+        imap_hub: Hub, dovecot: Dovecot, normalise_times: bool) -> None:
+    """INTERNALDATE, not the hub's clock, nor the Date: header; whether imapclient gives it
+    with its zone or (normalise_times, its default) naive in the system's local time."""
+    arrived = datetime(2026, 11, 19, 16, 45, 30, tzinfo=timezone(timedelta(hours=7)))
+    append(dovecot, mail(subject=REPORT), msg_time=arrived)
+    account = imap_hub.settings.imap[0]
+    client = connect(account)
+    client.normalise_times = normalise_times
+    try:
+        with Filer(imap_hub) as filer:
+            assert Watcher(imap_hub, account, filer).sync(client).fetched == 1
+    finally:
+        client.logout()
+    with Session(imap_hub.engine) as session:
+        row = session.exec(select(models.Message)).one()
+    stored = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
+    assert stored == datetime(2026, 11, 19, 9, 45, 30, tzinfo=UTC)
+    assert stored != imap_hub.clock()

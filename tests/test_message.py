@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from mailhub.message import ParsedMessage, parse
+from mailhub.message import ParsedMessage, parse, received_date
 from mailhub.vietnamese import fold
 
 MAIL = Path(__file__).parent / "mail"
@@ -436,6 +436,86 @@ def test_random_bytes_do_not_raise() -> None:
     for _ in range(200):
         raw = rng.randbytes(rng.randrange(1, 3000))
         assert isinstance(parse(raw), ParsedMessage)
+
+
+# --- received date (imported files) -----------------------------------------------
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+def test_received_date_is_the_newest_received_header() -> None:
+    raw = message("""
+Received: from mail.hanoiedu.vn by mailhub.pgdhm.hanoiedu.vn with LMTP;
+ Mon, 24 Mar 2025 09:15:02 +0700 (ICT)
+Received: from [10.0.0.5] by mail.hanoiedu.vn with ESMTPSA; Mon, 24 Mar 2025 02:14:58 +0000
+Received: from laptop by relay.example (Postfix); Sun, 23 Mar 2025 23:59:00 -0000
+From: a@hanoiedu.vn
+Date: Fri, 21 Mar 2025 08:00:00 +0700
+""")
+    when = received_date(raw, NOW)
+    assert when == datetime(2025, 3, 24, 2, 15, 2, tzinfo=UTC)
+    assert when is not None and when.utcoffset() == timedelta(0)
+
+
+def test_received_date_newest_even_when_not_the_first_header() -> None:
+    raw = message("""
+Received: by a; Sun, 23 Mar 2025 10:00:00 +0000
+Received: by b; Mon, 24 Mar 2025 10:00:00 +0000
+""")
+    assert received_date(raw, NOW) == datetime(2025, 3, 24, 10, 0, tzinfo=UTC)
+
+
+def test_received_date_of_a_folded_header_with_crlf() -> None:
+    raw = (b"Received: from mail.hanoiedu.vn (mail.hanoiedu.vn [203.0.113.7])\r\n"
+           b"\tby mailhub.pgdhm.hanoiedu.vn (Postfix) with ESMTPS id 4ABC;\r\n"
+           b"\tMon, 24 Mar 2025\r\n 09:15:02 +0700\r\nSubject: x\r\n\r\nbody\r\n")
+    assert received_date(raw, NOW) == datetime(2025, 3, 24, 2, 15, 2, tzinfo=UTC)
+
+
+def test_received_date_without_received_is_the_date_header() -> None:
+    raw = message("From: a@hanoiedu.vn\nDate: Tue, 18 Nov 2025 09:30:00 +0700\n")
+    assert received_date(raw, NOW) == datetime(2025, 11, 18, 2, 30, tzinfo=UTC)
+
+
+def test_received_date_skips_unreadable_received_headers_for_the_date() -> None:
+    raw = message("""
+Received: from a by b with SMTP id 12345
+Received: from a by b; yesterday, around noon
+Date: Tue, 18 Nov 2025 09:30:00 +0700
+""")
+    assert received_date(raw, NOW) == datetime(2025, 11, 18, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw", [
+    b"",
+    b"\xff\xfe\x00garbage",
+    b"Subject: no dates at all\n\nx\n",
+    b"Received: from a; 99 Foo 20x5 25:61:00 +0700\nDate: not a date\n\nx\n",
+    b"Date: Thu, 01 Jan 1970 00:00:00 +0000\n\nx\n",  # a clock at zero
+    b"Date: Mon, 24 Mar 1985 09:15:02 +0700\n\nx\n",
+    b"Received: by a;\n\nx\n",
+    b"Date: Mon, 24 Mar 2025 09:15:02 +9999\n\nx\n",
+])
+def test_received_date_of_garbage_is_none(raw: bytes) -> None:
+    assert received_date(raw, NOW) is None
+
+
+def test_received_date_ignores_dates_in_the_future() -> None:
+    raw = message("""
+Received: by b; Mon, 24 Mar 2031 10:00:00 +0000
+Received: by a; Sun, 23 Mar 2025 10:00:00 +0000
+Date: Sat, 22 Mar 2025 10:00:00 +0000
+""")
+    assert received_date(raw, NOW) == datetime(2025, 3, 23, 10, 0, tzinfo=UTC)
+    only_future = message("Date: Sat, 21 Nov 2026 08:00:00 -0000\n")  # 29 h after NOW
+    assert received_date(only_future, NOW) is None
+    skewed = message("Date: Fri, 20 Nov 2026 09:00:00 +0700\n")  # hours ahead: a clock skew
+    assert received_date(skewed, NOW) == datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def test_received_date_does_not_read_the_body() -> None:
+    raw = message("Subject: x\n", b"Received: by a; Mon, 24 Mar 2025 10:00:00 +0000\n")
+    assert received_date(raw, NOW) is None
 
 
 # --- folding --------------------------------------------------------------------

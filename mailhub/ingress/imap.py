@@ -2,11 +2,12 @@
 tidies each mailbox into folders the staff browse in their usual mail client.
 
 Per account and folder: fetch new messages in batches with BODY.PEEK[] (nothing is
-marked \\Seen), store and file each one (pipeline, through batch.Filer), and only then
-move it: filed mail to its topic's folder, rejected mail to Rejected, quarantined mail
-(and mail that could not be filed) to Quarantine. The checkpoint (UIDVALIDITY, last
-UID) advances after the move. A crash between storing and moving fetches the message
-again, and the content hash makes it a duplicate of itself: nothing is filed twice.
+marked \\Seen) and INTERNALDATE (when the mailbox received the message: its received_at),
+store and file each one (pipeline, through batch.Filer), and only then move it: filed
+mail to its topic's folder, rejected mail to Rejected, quarantined mail (and mail that
+could not be filed) to Quarantine. The checkpoint (UIDVALIDITY, last UID) advances
+after the move. A crash between storing and moving fetches the message again, and the
+content hash makes it a duplicate of itself: nothing is filed twice.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.fixed_offset import FixedOffset
 from sqlmodel import Session
 
 from mailhub import models
@@ -33,7 +36,7 @@ from mailhub.batch import Filer
 from mailhub.config import ImapAccount, Settings
 from mailhub.db import transaction
 from mailhub.errors import ConfigError
-from mailhub.hub import Hub, open_hub
+from mailhub.hub import Hub, Office, open_hub
 from mailhub.notices import queue_rejection_notice
 from mailhub.pipeline import Envelope, Outcome, recorded_outcome
 from mailhub.registry import Kind
@@ -71,6 +74,7 @@ def connect(account: ImapAccount) -> IMAPClient:
     context = ssl.create_default_context()
     client = IMAPClient(account.host, port=account.server_port,
                         ssl=account.tls == "implicit", ssl_context=context, timeout=TIMEOUT)
+    client.normalise_times = False  # INTERNALDATE with the server's zone, not naive local
     try:
         if account.tls == "starttls":
             client.starttls(context)
@@ -112,11 +116,12 @@ class Watcher:
         waiting = 0
         order: deque[int] = deque()  # UIDs handed to the filer, whose outcomes come in order
 
-        def envelopes(fetched: Iterator[tuple[int, bytes]]) -> Iterator[tuple[bytes, Envelope]]:
-            for uid, raw in fetched:
+        def envelopes(fetched: Iterator[tuple[int, bytes, datetime | None]]
+                      ) -> Iterator[tuple[bytes, Envelope]]:
+            for uid, raw, received_at in fetched:
                 order.append(uid)
                 yield raw, Envelope(door="imap", source=f"{self.account.name}/{folder}/"
-                                    f"{uidvalidity}/{uid}")
+                                    f"{uidvalidity}/{uid}", received_at=received_at)
 
         def send_moves(checkpoint: int) -> None:
             with prefetch.turn:
@@ -266,9 +271,9 @@ def _serve_account(hub: Hub, account: ImapAccount, filer: Filer, client: IMAPCli
 
 
 class _Prefetch:
-    """Fetches the next batch (BODY.PEEK[]) in a thread while the current one is filed, so
-    the workers are not idle during a FETCH. One command at a time on the connection:
-    anyone else sending one (the moves) takes `turn` first."""
+    """Fetches the next batch (BODY.PEEK[] and INTERNALDATE) in a thread while the current
+    one is filed, so the workers are not idle during a FETCH. One command at a time on the
+    connection: anyone else sending one (the moves) takes `turn` first."""
 
     def __init__(self, client: IMAPClient, batches: list[list[int]]) -> None:
         self.client, self.batches = client, batches
@@ -282,25 +287,40 @@ class _Prefetch:
     def __exit__(self, *_: object) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)  # the connection is ours again
 
-    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+    def __iter__(self) -> Iterator[tuple[int, bytes, datetime | None]]:
         pending = self._thread.submit(self._fetch, self.batches[0]) if self.batches else None
         for following in [*self.batches[1:], None]:
             assert pending is not None
             fetched = pending.result()
             pending = self._thread.submit(self._fetch, following) if following else None
-            for uid, raw in fetched:
+            for uid, raw, received_at in fetched:
                 self._raws[uid] = raw
-                yield uid, raw
+                yield uid, raw, received_at
 
     def take(self, uid: int) -> bytes:
         """A message's bytes once more, when its outcome is handled (then forgotten)."""
         return self._raws.pop(uid)
 
-    def _fetch(self, batch: list[int]) -> list[tuple[int, bytes]]:
+    def _fetch(self, batch: list[int]) -> list[tuple[int, bytes, datetime | None]]:
         with self.turn:
-            fetched = self.client.fetch(batch, ["BODY.PEEK[]"])
-        return [(uid, bytes(fetched[uid][b"BODY[]"])) for uid in batch
-                if b"BODY[]" in fetched.get(uid, {})]
+            fetched = self.client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        return [(uid, bytes(fetched[uid][b"BODY[]"]), _utc(fetched[uid].get(b"INTERNALDATE")))
+                for uid in batch if b"BODY[]" in fetched.get(uid, {})]
+
+
+def _utc(internaldate: object) -> datetime | None:
+    """An INTERNALDATE as imapclient gives it, in UTC; None (then: now) when there is none.
+    With normalise_times (its default) imapclient gives a naive time at the system's
+    current UTC offset (FixedOffset.for_system(), not the offset of that date), else an
+    aware one."""
+    if not isinstance(internaldate, datetime):
+        return None
+    if internaldate.tzinfo is None:
+        internaldate = internaldate.replace(tzinfo=FixedOffset.for_system())
+    try:
+        return internaldate.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at an offset: no usable date
+        return None
 
 
 def _batches(uids: list[int], size: int) -> Iterator[list[int]]:
@@ -330,12 +350,12 @@ def _close(client: IMAPClient) -> None:
             pass
 
 
-def run_watchers(settings: Settings, conn: Connection, logging_on: bool) -> None:
+def run_watchers(settings: Settings, conn: Connection, logging_on: bool, office: Office) -> None:
     """The IMAP process of `mailhub serve`: one watcher thread per account (one broken
     account never stops the others), until the daemon closes its end of `conn` (it stops,
     or it died)."""
     follow_the_daemon(logging_on)
-    hub = open_hub(settings)
+    hub = open_hub(settings, office=office)
     stop = threading.Event()
     with contextlib.ExitStack() as filers:
         threads = [threading.Thread(target=watch, name=f"imap-{account.name}",
