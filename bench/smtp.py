@@ -754,15 +754,16 @@ def wait_timed(process: subprocess.Popen[bytes], began: float, timeout: float,
 
 
 def result(name: str, problems: Sequence[str], value: float, baseline: float, target: float,
-           warnings: Sequence[str] = ()) -> int:
-    """ERROR lines and status 1 for an invalid run; else WARNING lines and the RESULT line."""
+           warnings: Sequence[str] = (), lower_is_better: bool = False) -> int:
+    """ERROR lines and status 1 for an invalid run; else WARNING lines and the RESULT line.
+    The ratio is value/baseline, or baseline/value for times (`lower_is_better`)."""
     if problems:
         for problem in problems[:20]:
             print(f"ERROR: {problem}; the measurement is invalid")
         if len(problems) > 20:
             print(f"ERROR: ... and {len(problems) - 20} more")
         return 1
-    ratio = value / baseline
+    ratio = baseline / value if lower_is_better else value / baseline
     if ratio < target:
         print(f"WARNING: ratio {ratio:.2f} is below the target {target}")
     for warning in warnings:

@@ -10,12 +10,13 @@ import email
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import Message
 from email.policy import compat32
 
 from sqlalchemy import select, update
 
-from mailhub import models
+from mailhub import chain, models
 from mailhub.db import transaction
 from mailhub.hub import Hub
 from mailhub.pipeline import MESSAGE, Envelope, insert_rows_in, stored_row
@@ -90,6 +91,8 @@ def take_bounce(hub: Hub, raw: bytes, outbox_id: int, envelope: Envelope) -> Sta
         if status is not None and status.failed:
             db.execute(update(OUTBOX).where(OUTBOX.c.id == outbox_id)
                        .values(state="failed", last_reply=str(status)[:2000]))
+        chain.append(db, chain.decisions(db, [receipt.id]) + chain.deliveries(db, [outbox_id]),
+                     datetime.now(UTC))
     if status is not None and status.failed:
         log.warning("outbox #%s bounced: %s", outbox_id, status)
     return status

@@ -156,22 +156,22 @@ def find_phrases(ruleset: Ruleset, text: str,
     words = words_of(text)
     joined = f" {' '.join(words)} "
     index = ruleset.phrase_index
-    matched: dict[int, list[tuple[str, int]]] = {}
+    matched: dict[int, set[int]] = {}
     pairs = set(zip(words, words[1:], strict=False))
     for key in pairs & index.by_pair.keys():
         for spaced, topic, i, more in index.by_pair[key]:
             if not more or (pairs.issuperset(more) and spaced in joined):
-                matched.setdefault(topic, []).append((spaced, i))
+                matched.setdefault(topic, set()).add(i)
     for word in set(words) & index.by_word.keys():
-        for spaced, topic, i, _ in index.by_word[word]:
-            matched.setdefault(topic, []).append((spaced, i))
+        for _, topic, i, _ in index.by_word[word]:
+            matched.setdefault(topic, set()).add(i)
     for topic, phrases in matched.items():
-        owner, kept = ruleset.topics[topic], list[tuple[str, int]]()
-        for spaced, i in sorted(phrases, key=lambda p: -len(p[0])):
-            if not any(spaced in longer for longer, _ in kept):
-                kept.append((spaced, i))
-        best = sorted(kept, key=lambda p: -owner.specificity[p[1]])[:cap]
-        found[topic] = {owner.phrases[i]: owner.specificity[i] for _, i in best}
+        owner, inside = ruleset.topics[topic], index.inside[topic]
+        kept = [i for i in phrases if inside[i].isdisjoint(phrases)]
+        # the most specific first; then the longer; then the order of the rules file
+        best = sorted(kept, key=lambda i: (-owner.specificity[i], -len(" ".join(owner.words[i])),
+                                           i))[:cap]
+        found[topic] = {owner.phrases[i]: owner.specificity[i] for i in best}
     for t, owner in enumerate(ruleset.topics):
         for matcher in owner.matchers:
             mine = found.get(t, {})

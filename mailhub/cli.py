@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mailhub import db
 from mailhub.batch import SMALL, Filer, default_jobs, ingest_all
+from mailhub.cli_audit import audit_app, rules_app
 from mailhub.config import ImapAccount, Settings, example_config, load_settings
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
@@ -33,6 +35,8 @@ from mailhub.staff import Role, add_user
 
 if TYPE_CHECKING:
     from mailhub.ingress.imap import Tally
+    from mailhub.registry import Kind
+    from mailhub.reporting import Requirement
 
 app = typer.Typer(help="mailhub — tiếp nhận và phân loại thư của Phòng GD&ĐT / "
                        "e-mail filing for an Education and Training Office.",
@@ -57,6 +61,8 @@ app.add_typer(report_app, name="report")
 directive_app = typer.Typer(help="Công văn đã gửi / directives sent to the schools.",
                             no_args_is_help=True)
 app.add_typer(directive_app, name="directive")
+app.add_typer(audit_app, name="audit")
+app.add_typer(rules_app, name="rules")
 
 out = Console()
 err = Console(stderr=True)
@@ -96,7 +102,9 @@ def _hub() -> Hub:
 def _fail(exc: MailhubError) -> NoReturn:
     problems = exc.problems if isinstance(exc, ConfigError) else [exc]
     for problem in problems:
-        err.print(f"[red]lỗi / error:[/red] {problem}", markup=True, highlight=False)
+        # escaped: a problem quotes what the user typed, which may hold "[...]"
+        err.print(f"[red]lỗi / error:[/red] {escape(str(problem))}", markup=True,
+                  highlight=False)
     raise typer.Exit(1)
 
 
@@ -566,20 +574,10 @@ def report_status(
     import csv
 
     from mailhub.compliance import compliance
-    from mailhub.registry import Kind
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        _fail(MailhubError(f"tháng sai / bad month {month!r}: YYYY-MM, e.g. 2026-11"))
+    _month(month)
     hub = _hub()
-    try:
-        kind = Kind(level.upper()) if level else None
-    except ValueError:
-        _fail(MailhubError(f"cấp học sai / bad level {level!r}: MN, TH or THCS"))
-    owed = next((r for r in hub.rules.reporting.requirements if r.topic == topic), None) \
-        if topic else hub.rules.reporting.monthly
-    if owed is None:
-        known = ", ".join(r.topic for r in hub.rules.reporting.requirements)
-        _fail(MailhubError(f"không có báo cáo / no required report {topic!r} (known: {known})"))
+    kind, owed = _level(level), _required_report(hub, topic)
     rows = [s.as_dict() for s in compliance(hub, month, kind, owed)]
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
@@ -589,9 +587,13 @@ def report_status(
         writer.writeheader()
         writer.writerows(rows)
         return
+    _print_standings(rows, f"{owed.topic} {month}")
+
+
+def _print_standings(rows: list[dict[str, Any]], title: str) -> None:
     colours = {"on_time": "green", "late": "yellow", "missing": "red"}
     table = Table("Đơn vị / unit", "Tên / name", "Cấp / level", "Trạng thái / state",
-                  "Nhận lúc / received", title=f"{owed.topic} {month}")
+                  "Nhận lúc / received", title=title)
     for row in rows:
         state = str(row["state"])
         table.add_row(str(row["unit"]), str(row["name"]), str(row["level"]),
@@ -600,6 +602,31 @@ def report_status(
     counts = {s: sum(r["state"] == s for r in rows) for s in colours}
     out.print(f"đúng hạn / on time {counts['on_time']}, muộn / late {counts['late']}, "
               f"chưa nộp / missing {counts['missing']} (of {len(rows)})")
+
+
+def _month(month: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        _fail(MailhubError(f"tháng sai / bad month {month!r}: YYYY-MM, e.g. 2026-11"))
+    return month
+
+
+def _level(level: str | None) -> Kind | None:
+    from mailhub.registry import Kind
+
+    try:
+        return Kind(level.upper()) if level else None
+    except ValueError:
+        _fail(MailhubError(f"cấp học sai / bad level {level!r}: MN, TH or THCS"))
+
+
+def _required_report(hub: Hub, topic: str | None) -> Requirement:
+    """The report owed: the monthly one, or the one of reporting.toml about `topic`."""
+    owed = next((r for r in hub.rules.reporting.requirements if r.topic == topic), None) \
+        if topic else hub.rules.reporting.monthly
+    if owed is None:
+        known = ", ".join(r.topic for r in hub.rules.reporting.requirements)
+        _fail(MailhubError(f"không có báo cáo / no required report {topic!r} (known: {known})"))
+    return owed
 
 
 @report_app.command("run")

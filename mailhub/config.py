@@ -9,7 +9,10 @@ file they are taken from the working directory (the repository checkout).
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +82,71 @@ class FilingSettings(BaseModel):
     @property
     def processes(self) -> int:
         return self.workers or os.cpu_count() or 1
+
+
+class AuthSettings(BaseModel):
+    """Sender authentication: whose SPF/DKIM/DMARC results to believe, and whether the SMTP
+    door checks them itself (authenticity.py, verification.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trusted_authserv_ids: list[str] = Field(
+        [], description="Chỉ tin tiêu đề Authentication-Results của các máy chủ thư này "
+        "(authserv-id), ở mọi cổng: LMTP, SMTP, IMAP, ingest / authserv-ids of the office's "
+        "or the sector's mail servers whose Authentication-Results headers are believed, on "
+        "every door; others are ignored (a sender can write them too), e.g. "
+        "[\"mx.hanoiedu.vn\"].")
+    verify: bool = Field(
+        False, description="Cổng SMTP tự kiểm tra SPF, DKIM, DMARC và ghi kết quả vào thư: bật "
+        "khi mailhub nhận thư thẳng từ Internet (bản ghi MX trỏ vào mailhub), để tắt khi đứng "
+        "sau máy chủ thư của Phòng / the SMTP door checks SPF, DKIM and DMARC itself (DNS) "
+        "and adds its own Authentication-Results: turn on when mailhub is the first hop from "
+        "the internet (the MX points at it); leave off behind the office's mail server, and "
+        "trust that server's results instead.")
+    authserv_id: str = Field(
+        "", description="Tên máy trong Authentication-Results của mailhub / the authserv-id "
+        "of mailhub's own Authentication-Results (empty: [smtp] hostname, else this "
+        "machine's name).")
+    dns_servers: list[str] = Field(
+        [], description="Máy chủ DNS cho việc kiểm tra, \"ip\" hoặc \"ip:cổng\"; trống = của "
+        "hệ thống / resolvers for the checks, \"ip\" or \"ip:port\" ([v6]:port); empty: "
+        "the system's.")
+    dns_timeout: float = Field(
+        5.0, gt=0, description="Thời gian chờ mỗi truy vấn DNS (giây); quá hạn thì trả lời 451 "
+        "để người gửi gửi lại sau / seconds per DNS query; a timeout answers 451 and the "
+        "sender retries later.")
+
+    @field_validator("dns_servers")
+    @classmethod
+    def _addresses(cls, servers: list[str]) -> list[str]:
+        for server in servers:
+            dns_server(server)  # raises ValueError naming the bad entry
+        return servers
+
+
+def dns_server(entry: str) -> tuple[str, int]:
+    """("ip", port) of a dns_servers entry: "ip", "ip:port", "[v6]" or "[v6]:port"."""
+    host, port = entry.strip(), "53"
+    if host.startswith("["):
+        host, _, rest = host[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise ValueError(f"bad DNS server {entry!r}: use an IP address, \"ip:port\" or "
+                         f"\"[v6]:port\"") from None
+    if not 0 < number < 65536:
+        raise ValueError(f"bad DNS server port in {entry!r}")
+    return host, number
+
+
+@functools.cache
+def machine_name() -> str:
+    """This machine's fully qualified name (asked once: it may need DNS)."""
+    return socket.getfqdn()
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -224,6 +292,9 @@ class Settings(BaseModel):
                                    description="Phân loại thư / filing.")
     relay: RelaySettings = Field(default_factory=lambda: RelaySettings.model_validate({}),
                                  description="Máy chủ gửi thư / the relay for outgoing mail.")
+    auth: AuthSettings = Field(default_factory=lambda: AuthSettings.model_validate({}),
+                               description="Xác thực người gửi (SPF, DKIM, DMARC) / sender "
+                               "authentication.")
     imap: list[ImapAccount] = Field(default_factory=list,
                                     description="Hộp thư IMAP được theo dõi / IMAP mailboxes "
                                     "watched (one [[imap]] table each).")
@@ -257,6 +328,11 @@ class Settings(BaseModel):
     @property
     def archive_dir(self) -> Path:
         return self.state_dir / "archive"
+
+    @property
+    def authserv_id(self) -> str:
+        """The name mailhub's own Authentication-Results carry."""
+        return (self.auth.authserv_id or self.smtp.hostname or machine_name()).lower()
 
 
 _PATH_FIELDS = (("", "state_dir"), ("", "registry"), ("", "rules_dir"),
@@ -334,6 +410,8 @@ def example_config() -> str:
 
 
 def _toml(value: object) -> str:
+    if isinstance(value, bool):  # TOML's spelling, so that an uncommented line loads
+        return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
     return f'"{value}"' if isinstance(value, (str, Path)) else repr(value)

@@ -115,6 +115,16 @@ def lock_key(db: Connection, key: str) -> None:
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """What the migrations compare with the models: not apscheduler's table, and not the
+    search index (search.py), which each database keeps its own way (FTS5 adds the
+    tables search_index_data, _idx, _content, _docsize and _config)."""
+    if type_ != "table" or name is None:
+        return True
+    return name != "apscheduler_jobs" and name != "search_index" \
+        and not name.startswith("search_index_")
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -16,7 +16,7 @@ import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
 
-from mailhub import models
+from mailhub import chain, models
 from mailhub.db import transaction
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
@@ -37,6 +37,7 @@ from mailhub.outbox import Claimed
 from mailhub.pipeline import MESSAGE, Envelope, insert_rows_in, stored_row
 from mailhub.registry import Kind
 from mailhub.replies import directive_number
+from mailhub.search import index as search_index
 from mailhub.verdict import State
 
 DIRECTIVE = models.Directive.__table__  # type: ignore[attr-defined]
@@ -102,6 +103,7 @@ def broadcast(hub: Hub, raw: bytes, list_names: list[str], *, sender: str = "",
             state=State.DIRECTIVE.value, message_id=parsed.message_id,
             from_address=parsed.from_address, from_name=parsed.from_name,
             subject=parsed.subject, body_text=parsed.text, filed_at=now))
+        search_index(db, [receipt.id])
         directive = db.execute(insert(DIRECTIVE).returning(DIRECTIVE.c.id).values(
             message=receipt.id, sender=address, sender_unit=unit.code, staff=staff,
             subject=parsed.subject, number=number, lists=",".join(m.name for m in chosen),
@@ -114,6 +116,8 @@ def broadcast(hub: Hub, raw: bytes, list_names: list[str], *, sender: str = "",
                  token=secrets.token_hex(4), created_at=now, state="pending", attempts=0,
                  last_reply="", claimed_by="")
             for email, (code, list_name) in members.items()])
+        chain.append(db, chain.decisions(db, [receipt.id]) + chain.directives(db, [directive]),
+                     datetime.now(UTC))
     return Broadcast(int(directive), len(members), number)
 
 
@@ -309,7 +313,7 @@ def summaries(hub: Hub, since: datetime | None = None) -> list[dict[str, Any]]:
              .join(OUTBOX, (OUTBOX.c.directive == DIRECTIVE.c.id) & (OUTBOX.c.kind == "directive"))
              .group_by(DIRECTIVE.c.id).order_by(DIRECTIVE.c.id.desc()))
     if since is not None:
-        query = query.where(DIRECTIVE.c.created_at >= since)
+        query = query.where(DIRECTIVE.c.created_at >= since.astimezone(UTC))  # stored in UTC
     with hub.engine.connect() as db:
         rows = db.execute(query).all()
     return [dict(id=r.id, subject=r.subject, number=r.number, sender=r.sender,

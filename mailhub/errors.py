@@ -1,8 +1,9 @@
 """The exceptions mailhub raises, as one tree.
 
     MailhubError
-     ├── ConfigError      a settings, registry or rules file is wrong; carries Problems
-     └── ArchiveError     the raw archive could not store or find bytes
+     ├── ConfigError        a settings, registry or rules file is wrong; carries Problems
+     ├── ArchiveError       the raw archive could not store or find bytes
+     └── TemporaryDnsError  DNS gave no answer in time (or failed): check again later
 
 A verdict about a message (rejected, quarantined) is never an exception: the
 pipeline records it. Exceptions are for the service itself going wrong.
@@ -42,3 +43,8 @@ class ConfigError(MailhubError):
 
 class ArchiveError(MailhubError):
     """The raw archive could not store or return a message's bytes."""
+
+
+class TemporaryDnsError(MailhubError):
+    """A lookup the sender checks need did not get an answer (timeout, SERVFAIL, no server).
+    Never read as "no record": the SMTP door answers 451 and the sender retries."""

@@ -166,3 +166,28 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_when())
     acknowledged_at: datetime | None = Field(default=None, sa_column=_when())
     ack_message: int | None = Field(default=None, foreign_key="message.id")
+
+
+class AuditEntry(SQLModel, table=True):
+    """One link of the tamper-evident chain: each entry hashes the one before it and the
+    sha256 of what it records (archived bytes, a decision, a delivery). See chain.py."""
+
+    __tablename__ = "audit_entry"
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when(nullable=False))
+    kind: str = Field(max_length=16, index=True)     # archive, decision, directive, delivery
+    ref: str = Field(max_length=100, index=True)     # e.g. message:12, outbox:40
+    content: str = Field(max_length=64)              # sha256 of what the entry records
+    previous: str = Field(max_length=64)             # the hash of the entry before
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AccessLog(SQLModel, table=True):
+    """Who looked: every audit search, show and export, by whom, when, asking what."""
+
+    __tablename__ = "access_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when(nullable=False, index=True))
+    user: str = Field(max_length=200, index=True)    # the OS user, or the web console's
+    action: str = Field(max_length=16)               # search, show, export, verify, ...
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

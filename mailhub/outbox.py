@@ -33,7 +33,7 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy import and_, bindparam, case, or_, select, update
 
-from mailhub import models
+from mailhub import chain, models
 from mailhub.db import transaction
 from mailhub.hub import Hub
 
@@ -171,6 +171,7 @@ def record(hub: Hub, me: str, answers: list[Answer]) -> Sent:
                    .where(OUTBOX.c.id == bindparam("_id"), OUTBOX.c.claimed_by == bindparam("_me"),
                           OUTBOX.c.state == "sending")
                    .values(claimed_by="", claimed_until=None), values)
+        chain.append(db, chain.deliveries(db, [v["_id"] for v in values]), datetime.now(UTC))
     return result
 
 

@@ -22,13 +22,14 @@ from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants mo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from mailhub import models
+from mailhub import authenticity, chain, models
 from mailhub.classify import Filing, classify
 from mailhub.db import lock_key, transaction
 from mailhub.hub import Hub
 from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
 from mailhub.replies import Reply, acknowledge
+from mailhub.search import index as search_index
 from mailhub.verdict import Action, Hit, State
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ def insert_rows_in(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Recei
         ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
                          list(new.values())).scalars().all()
         known.update(zip(new, ids, strict=True))
+        chain.append(db, chain.archived(db, ids), datetime.now(UTC))
     receipts = []
     for row in rows:
         first = new.pop(row["sha256"], None) is row
@@ -214,10 +216,12 @@ def record_failure(hub: Hub, message: int, exc: BaseException) -> Outcome:
     """Keep a message that could not be filed in state 'error', with the reason."""
     log.error("filing message %s failed", message, exc_info=exc)
     with transaction(hub.engine, durable=False) as db:
-        db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
-                                         MESSAGE.c.state == State.RECEIVED.value)
-                   .values(state=State.ERROR.value,
-                           state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
+        changed = db.execute(update(MESSAGE).where(MESSAGE.c.id == message,
+                                                   MESSAGE.c.state == State.RECEIVED.value)
+                             .values(state=State.ERROR.value,
+                                     state_reason=f"{type(exc).__name__}: {exc}"[:2000]))
+        if changed.rowcount:
+            chain.append(db, chain.decisions(db, [message]), datetime.now(UTC))
     return recorded_outcome(hub, message)
 
 
@@ -265,7 +269,8 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     clock). `raw` saves reading the archive when the caller has it."""
     now = now or hub.clock()
     received = _utc(row["received_at"]).astimezone(hub.settings.zone)
-    parsed = parse(raw if raw is not None else hub.archive.read(row["sha256"]))
+    raw = raw if raw is not None else hub.archive.read(row["sha256"])
+    parsed = parse(raw)
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
         from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
@@ -274,9 +279,11 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     if parsed.problems:
         hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
                         "The message has format defects", "; ".join(parsed.problems)[:1000]))
-    # The sender chain judges a message as of the day it arrived, however late it is filed.
+    # The sender chain judges a message as of the day it arrived, however late it is filed,
+    # and by the SPF/DKIM/DMARC results written in it (no DNS here: see authenticity.py).
     facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row["envelope_from"],
-                   parsed.unreadable, received.date())
+                   parsed.unreadable, received.date(),
+                   authenticity.read(raw, hub.settings, row["door"]))
     verdict, unit = decide(hub.rules.senders, facts)
     hits += verdict.hits
     changes["state"] = verdict.state.value
@@ -327,6 +334,9 @@ def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) 
                                decision.parsed.subject, row["received_at"])
                          for (row, decision), ok in zip(decided, done, strict=True)
                          if ok and decision.filing is not None and decision.filing.unit])
+        chain.append(db, chain.decisions(db, [row["id"] for (row, _), ok in
+                                              zip(decided, done, strict=True) if ok]),
+                     datetime.now(UTC))
     return done
 
 
@@ -370,6 +380,7 @@ def _save(db: Connection, decided: list[tuple[int, Decision]]) -> None:
     for table, values in rows.items():
         if values:
             db.execute(insert(table), values)
+    search_index(db, [message for message, _ in decided])  # searchable once committed
 
 
 def outcome_of(session: Session, row: models.Message) -> Outcome:

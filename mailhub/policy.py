@@ -1,17 +1,20 @@
-"""Sender policy: is this mail from an official, registered sender?
+"""Sender policy: is this mail from an official, registered, authenticated sender?
 
-The header From decides (the envelope sender is recorded beside it). The
+The header From decides (the envelope sender is recorded beside it); for an official
+domain, so do the SPF/DKIM/DMARC results believed (authenticity.py). The
 order of checks lives in rules/senders.toml; each `when` key there maps to one
 check below that answers with what it matched, or None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mailhub import authenticity
+from mailhub.authenticity import Judgement, judge
 from mailhub.registry import Registry, Unit
 from mailhub.rules import SenderPolicy, SenderRule
 from mailhub.verdict import Action, Hit, Verdict
@@ -29,6 +32,8 @@ class SenderFacts:
     exception_reason: str
     parse_problem: str    # why the message could not be parsed, "" when it could
     policy: SenderPolicy
+    # SPF/DKIM/DMARC for an official From domain; None: not known (yet), or not official
+    authentication: Judgement | None = None
 
 
 Check = Callable[[SenderFacts, Any], str | None]
@@ -57,11 +62,17 @@ SENDER_CHECKS: dict[str, Check] = {
         _domain_in(f.domain, f.policy.personal_domains) == want, f.domain),
     "from_domain_official": lambda f, want: _flag(
         _domain_in(f.domain, f.policy.official_domains) == want, f.domain),
+    "from_authentication": lambda f, status: _flag(
+        f.authentication is not None and f.authentication.status == status,
+        f.authentication.detail if f.authentication else ""),
 }
 
 
 def gather(policy: SenderPolicy, registry: Registry, address: str, envelope_from: str,
-           parse_problem: str, today: date) -> SenderFacts:
+           parse_problem: str, today: date,
+           checks: Sequence[authenticity.Check] | None = None) -> SenderFacts:
+    """The facts of one message. `checks`: the SPF/DKIM/DMARC results believed (None when
+    they are not known yet, as at MAIL FROM: then no authentication rule fires)."""
     address = address.strip().lower()
     domain = address.rpartition("@")[2] if "@" in address else ""
     excepted, why = None, ""
@@ -69,8 +80,11 @@ def gather(policy: SenderPolicy, registry: Registry, address: str, envelope_from
         if exc.address == address and exc.expires >= today:
             excepted, why = registry.by_code.get(exc.unit), exc.reason.vi
             break
+    judged = None
+    if checks is not None and _domain_in(domain, policy.official_domains):
+        judged = judge(policy.authentication.rule_for(domain), domain, checks)
     return SenderFacts(address, domain, envelope_from.lower(), registry.find(address),
-                       excepted, why, parse_problem, policy)
+                       excepted, why, parse_problem, policy, judged)
 
 
 def decide(policy: SenderPolicy, facts: SenderFacts) -> tuple[Verdict, Unit | None]:
@@ -84,10 +98,13 @@ def decide(policy: SenderPolicy, facts: SenderFacts) -> tuple[Verdict, Unit | No
         detail = _matches(rule, facts)
         if detail is None:
             continue
-        verdict.hits.append(Hit("sender", rule.name, rule.action, rule.reason.vi,
+        action = rule.action
+        if rule.by_authentication and facts.authentication is not None:
+            action = facts.authentication.action  # [authentication] of senders.toml
+        verdict.hits.append(Hit("sender", rule.name, action, rule.reason.vi,
                                 rule.reason.en, detail))
-        if rule.action is not Action.NOTE:
-            verdict.action = rule.action
+        if action is not Action.NOTE:
+            verdict.action = action
             return verdict, facts.excepted or facts.unit
     verdict.hits.append(Hit("sender", "sender.no_rule", Action.QUARANTINE,
                             "Không quy tắc nào quyết định; cần người xem xét",

@@ -51,7 +51,7 @@ def remind_schools(hub: Hub) -> int:
                 continue
             days = min(started)
             key = f"nhac.{owed.topic}.{month}.{days}.{standing.unit.code}"
-            queued += _queue(hub, key, "reminder", standing.unit,
+            queued += _queue(hub, key, "reminder", standing.unit.email, standing.unit.code,
                              _reminder(hub, owed, standing, month))
     if queued:
         log.info("reporting: %s reminder(s) queued for %s", queued, month)
@@ -81,14 +81,21 @@ def send_summaries(hub: Hub) -> int:
             for code, team_standings in sorted(by_team.items()):
                 team = hub.registry.by_code[code]
                 key = f"tonghop.{owed.topic}.{month}.{code}"
-                queued += _queue(hub, key, "summary", team,
+                queued += _queue(hub, key, "summary", team.email, team.code,
                                  _summary(hub, owed, team, team_standings, month))
     if queued:
         log.info("reporting: %s summary/summaries queued", queued)
     return queued
 
 
-def _queue(hub: Hub, key: str, kind: str, unit: Unit, message: EmailMessage) -> int:
+def queue_letter(hub: Hub, key: str, kind: str, recipient: str, subject: str, body: str,
+                 unit: str | None = None) -> int:
+    """Queue a letter from the office once for `key` (its Message-ID); 1 if queued."""
+    return _queue(hub, key, kind, recipient, unit, _letter(hub, recipient, subject, body))
+
+
+def _queue(hub: Hub, key: str, kind: str, recipient: str, unit: str | None,
+           message: EmailMessage) -> int:
     message_id = f"{key}@{hub.settings.hub_domain}"
     message["Message-ID"] = f"<{message_id}>"
     with transaction(hub.engine) as db:
@@ -96,9 +103,10 @@ def _queue(hub: Hub, key: str, kind: str, unit: Unit, message: EmailMessage) -> 
         if db.execute(select(OUTBOX.c.id).where(OUTBOX.c.message_id == message_id)).first():
             return 0
         db.execute(insert(OUTBOX).values(
-            kind=kind, recipient=unit.email, unit=unit.code, subject=str(message["Subject"]),
-            raw=message.as_bytes(), message_id=message_id, token=secrets.token_hex(4), list_name="",
-            created_at=hub.clock(), state="pending", attempts=0, last_reply="", claimed_by=""))
+            kind=kind, recipient=recipient, unit=unit, subject=str(message["Subject"]),
+            raw=message.as_bytes(), message_id=message_id, token=secrets.token_hex(4),
+            list_name="", created_at=hub.clock(), state="pending", attempts=0, last_reply="",
+            claimed_by=""))
     return 1
 
 
@@ -107,10 +115,10 @@ def _office(hub: Hub) -> str:
     return office.email if office else f"mailhub@{hub.settings.hub_domain}"
 
 
-def _letter(hub: Hub, to: Unit, subject: str, body: str) -> EmailMessage:
+def _letter(hub: Hub, to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = _office(hub)
-    message["To"] = to.email
+    message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(hub.clock().timestamp())
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: not to be answered by robots
@@ -136,7 +144,7 @@ def _reminder(hub: Hub, owed: Requirement, standing: Standing, month: str) -> Em
     name, due = _topic_name(hub, owed), standing.deadline.date()
     office = hub.registry.find(_office(hub))
     return _letter(
-        hub, standing.unit,
+        hub, standing.unit.email,
         f"Nhắc nộp {name} tháng {_month_vn(month)} (hạn trước {_vn(due)}) / "
         f"Reminder: report due",
         f"Kính gửi {standing.unit.name},\n\n"
@@ -164,7 +172,7 @@ def _summary(hub: Hub, owed: Requirement, team: Unit, standings: list[Standing],
         return "\n".join(rows) or "  (không có / none)"
 
     return _letter(
-        hub, team,
+        hub, team.email,
         f"Tổng hợp {name} tháng {_month_vn(month)}: {len(late)} muộn, {len(missing)} chưa nộp "
         f"/ {len(late)} late, {len(missing)} missing",
         f"Kính gửi {team.name},\n\n"

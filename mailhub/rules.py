@@ -39,6 +39,37 @@ class SenderRule:
     action: Action
     reason: Reason
     line: int | None
+    by_authentication: bool = False  # action = "authentication": [authentication] decides
+
+
+# The vocabulary of [authentication] and of `from_authentication`.
+AUTH_METHODS = ("dmarc", "dkim", "spf")
+AUTH_STATUSES = ("pass", "fail", "none")
+BY_AUTHENTICATION = "authentication"
+
+
+@dataclass(frozen=True)
+class AuthenticationRule:
+    """What counts as authenticated mail from one official domain."""
+
+    accept: tuple[str, ...] = AUTH_METHODS     # the aligned passes that count
+    on_fail: Action = Action.QUARANTINE         # a check failed and none that counts passed
+    unauthenticated: Action = Action.ACCEPT     # no evidence; accept = noted, next rules decide
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """[authentication] of senders.toml: the default, and overrides per domain."""
+
+    default: AuthenticationRule = AuthenticationRule()
+    domains: tuple[tuple[str, AuthenticationRule], ...] = ()  # the longest name first
+
+    def rule_for(self, domain: str) -> AuthenticationRule:
+        for name, rule in self.domains:
+            if domain == name or domain.endswith("." + name):
+                return rule
+        return self.default
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,7 @@ class SenderPolicy:
     personal_domains: tuple[str, ...]
     rules: tuple[SenderRule, ...]
     exceptions: tuple[SenderException, ...]
+    authentication: Authentication = Authentication()
 
 
 @dataclass(frozen=True)
@@ -94,21 +126,30 @@ class PhraseIndex:
 
     by_pair: dict[tuple[str, str], tuple[PhraseEntry, ...]]
     by_word: dict[str, tuple[PhraseEntry, ...]]
+    # per topic, per phrase: the topic's longer phrases that contain it (worked out once,
+    # so that a text's matches are de-duplicated without comparing them pairwise)
+    inside: tuple[tuple[frozenset[int], ...], ...]
 
     @classmethod
     def build(cls, topics: list[Topic]) -> PhraseIndex:
         pairs: dict[tuple[str, str], list[PhraseEntry]] = {}
         singles: dict[str, list[PhraseEntry]] = {}
+        inside = []
         for t, topic in enumerate(topics):
+            spaced = [f" {' '.join(words)} " for words in topic.words]
+            inside.append(tuple(frozenset(  # a phrase written twice (with and without
+                j for j, longer in enumerate(spaced)  # marks) counts once: the first
+                if (len(longer) > len(phrase) and phrase in longer)
+                or (longer == phrase and j < i)) for i, phrase in enumerate(spaced)))
             for i, words in enumerate(topic.words):
                 more = tuple(zip(words[1:], words[2:], strict=False))
-                entry = (f" {' '.join(words)} ", t, i, more)
+                entry = (spaced[i], t, i, more)
                 if len(words) > 1:
                     pairs.setdefault((words[0], words[1]), []).append(entry)
                 elif words:
                     singles.setdefault(words[0], []).append(entry)
         return cls({k: tuple(v) for k, v in pairs.items()},
-                   {k: tuple(v) for k, v in singles.items()})
+                   {k: tuple(v) for k, v in singles.items()}, tuple(inside))
 
 
 @dataclass(frozen=True)
@@ -318,8 +359,8 @@ def _senders(path: Path, problems: list[Problem]) -> SenderPolicy:
     from mailhub.policy import SENDER_CHECKS  # the checks define the `when` vocabulary
 
     data, loc = tomlfile.load(path)
-    _unknown_keys(loc, data, ("official_domains", "personal_domains", "rule", "exception"),
-                  None, "senders.toml", problems)
+    _unknown_keys(loc, data, ("official_domains", "personal_domains", "authentication", "rule",
+                              "exception"), None, "senders.toml", problems)
     official = [d.lower() for d in _strings(loc, data.get("official_domains", []),
                                             "official_domains", None, problems)]
     personal = [d.lower() for d in _strings(loc, data.get("personal_domains", []),
@@ -328,9 +369,10 @@ def _senders(path: Path, problems: list[Problem]) -> SenderPolicy:
         problems.append(loc.problem(loc.key("personal_domains"), f"'{domain}' vừa chính thức "
                                     "vừa cá nhân / both official and personal",
                                     "xoá khỏi một trong hai danh sách / remove it from one list"))
+    authentication = _authentication(loc, data.get("authentication", {}), official, problems)
     rules = []
     names: set[str] = set()
-    actions = ", ".join(a.value for a in Action)
+    actions = ", ".join([a.value for a in Action] + [BY_AUTHENTICATION])
     for index, entry in enumerate(data.get("rule", [])):
         line = loc.table("rule", index)
         _unknown_keys(loc, entry, _RULE_KEYS, line, "[[rule]]", problems)
@@ -351,20 +393,98 @@ def _senders(path: Path, problems: list[Problem]) -> SenderPolicy:
                                             f"unknown `when` key '{key}'",
                                             f"các khoá hợp lệ / known keys: "
                                             f"{', '.join(SENDER_CHECKS)}"))
+        by_authentication = entry.get("action") == BY_AUTHENTICATION
         try:
-            action = Action(entry.get("action", ""))
+            action = Action.NOTE if by_authentication else Action(entry.get("action", ""))
         except ValueError:
             problems.append(loc.problem(loc.key("action", line), f"hành động không biết / "
                                         f"unknown action {entry.get('action')!r}",
                                         f"dùng một trong / use one of: {actions}"))
             action = Action.QUARANTINE
+        if by_authentication and "from_authentication" not in when:
+            problems.append(loc.problem(loc.key("action", line), f'action = "{BY_AUTHENTICATION}"'
+                                        " chỉ dùng với điều kiện from_authentication / only "
+                                        "with a from_authentication condition",
+                                        'when = { from_authentication = "fail" }'))
+        if "from_authentication" in when and when["from_authentication"] not in AUTH_STATUSES:
+            problems.append(loc.problem(loc.key("from_authentication", line),
+                                        f"giá trị không biết / unknown from_authentication "
+                                        f"{when['from_authentication']!r}",
+                                        f"dùng một trong / use one of: {', '.join(AUTH_STATUSES)}"))
         reason = _reason(loc, entry.get("reason"), line, problems)
         if "from_kind_in" in when:
             when = {**when, "from_kind_in": _kinds(loc, when["from_kind_in"], line, problems)}
-        rules.append(SenderRule(name, dict(when), action, reason, line))
+        rules.append(SenderRule(name, dict(when), action, reason, line, by_authentication))
     exceptions = [_exception(loc, index, entry, problems)
                   for index, entry in enumerate(data.get("exception", []))]
-    return SenderPolicy(tuple(official), tuple(personal), tuple(rules), tuple(exceptions))
+    return SenderPolicy(tuple(official), tuple(personal), tuple(rules), tuple(exceptions),
+                        authentication)
+
+
+_AUTH_KEYS = ("accept", "on_fail", "unauthenticated")
+_AUTH_CHOICES = {"on_fail": (Action.QUARANTINE, Action.REJECT),
+                 "unauthenticated": (Action.ACCEPT, Action.QUARANTINE, Action.REJECT)}
+
+
+def _authentication(loc: tomlfile.Locator, table: Any, official: list[str],
+                    problems: list[Problem]) -> Authentication:
+    """[authentication] and its [[authentication.domain]] overrides; a key a domain leaves
+    out is the default's."""
+    line = loc.table("authentication")
+    if not isinstance(table, dict):
+        problems.append(loc.problem(line, "[authentication] phải là một bảng / must be a table",
+                                    'on_fail = "quarantine" dưới / under [authentication]'))
+        return Authentication()
+    _unknown_keys(loc, table, (*_AUTH_KEYS, "domain"), line, "[authentication]", problems)
+    default = _authentication_rule(loc, table, AuthenticationRule(line=line), line, problems)
+    domains = []
+    entries = table.get("domain", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        problems.append(loc.problem(loc.key("domain", line), "mỗi tên miền một bảng / one "
+                                    "table per domain", '[[authentication.domain]] rồi / then '
+                                    'name = "…"'))
+        entries = []
+    for index, entry in enumerate(entries):
+        at = loc.table("authentication.domain", index)
+        _unknown_keys(loc, entry, ("name", *_AUTH_KEYS), at, "[[authentication.domain]]",
+                      problems)
+        name = str(entry.get("name", "")).strip().lower()
+        if not any(name == d or name.endswith("." + d) for d in official):
+            problems.append(loc.problem(loc.key("name", at), f"'{name}' không thuộc tên miền "
+                                        "chính thức / is not an official domain",
+                                        f"dùng một tên miền trong / use a domain in "
+                                        f"official_domains: {', '.join(official)}"))
+        domains.append((name, _authentication_rule(loc, entry, default, at, problems)))
+    domains.sort(key=lambda item: -len(item[0]))
+    return Authentication(default, tuple(domains))
+
+
+def _authentication_rule(loc: tomlfile.Locator, table: dict[str, Any],
+                         base: AuthenticationRule, line: int | None,
+                         problems: list[Problem]) -> AuthenticationRule:
+    accept = base.accept
+    if "accept" in table:
+        methods = [m.lower() for m in _strings(loc, table["accept"], "accept", line, problems)]
+        unknown = [m for m in methods if m not in AUTH_METHODS]
+        if unknown or not methods:
+            problems.append(loc.problem(loc.key("accept", line), f"phương pháp không biết hoặc "
+                                        f"danh sách trống / unknown method or empty list: "
+                                        f"{', '.join(unknown) or '[]'}",
+                                        f"dùng một hay nhiều trong / use some of: "
+                                        f"{', '.join(AUTH_METHODS)}"))
+        accept = tuple(m for m in methods if m in AUTH_METHODS) or accept
+    actions = {"on_fail": base.on_fail, "unauthenticated": base.unauthenticated}
+    for key, choices in _AUTH_CHOICES.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if value not in [c.value for c in choices]:
+            problems.append(loc.problem(loc.key(key, line), f"giá trị không biết / unknown "
+                                        f"{key} {value!r}", f"dùng một trong / use one of: "
+                                        f"{', '.join(c.value for c in choices)}"))
+            continue
+        actions[key] = Action(value)
+    return AuthenticationRule(accept, actions["on_fail"], actions["unauthenticated"], line)
 
 
 def _kinds(loc: tomlfile.Locator, value: Any, line: int | None,

@@ -2,8 +2,11 @@
 
 RCPT accepts only addresses the hub owns (never an open relay); MAIL and the end of
 DATA run the sender chain, so a personal mailbox is refused in the dialogue with the
-rule's bilingual reason and the attempt is recorded. 250 is answered only after the
-intake has archived the bytes and committed the row; it then has the message filed.
+rule's bilingual reason and the attempt is recorded. As the first hop ([auth] verify),
+the end of DATA also checks SPF, DKIM and DMARC: a forgery the policy rejects is
+refused (550), a DNS failure answers 451, and the stored copy carries the results.
+250 is answered only after the intake has archived the bytes and committed the row; it
+then has the message filed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import logging
 import ssl
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,9 +26,11 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from mailhub import models
+from mailhub.authenticity import Check, without_claims
 from mailhub.bounces import take_bounce, verp_row
 from mailhub.db import transaction
 from mailhub.directives import Refused, broadcast
+from mailhub.errors import TemporaryDnsError
 from mailhub.hub import Hub
 from mailhub.ingress.data import WholeData
 from mailhub.intake_process import IntakeProcess
@@ -35,6 +40,7 @@ from mailhub.policy import decide, gather
 from mailhub.registry import Kind
 from mailhub.staff import check_login
 from mailhub.verdict import Action
+from mailhub.verification import Verifier
 from mailhub.vietnamese import unaccent
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,9 @@ TOO_MANY_RECIPIENTS = "452 4.5.3 Qua nhieu nguoi nhan / Too many recipients"
 TRY_LATER = ("451 4.3.0 Loi tam thoi khi luu thu, xin gui lai sau / "
              "Temporary failure storing the message, please retry later")
 TOO_MANY_SESSIONS = "421 4.7.0 Qua nhieu ket noi, xin thu lai sau / Too many connections"
+DNS_TRY_LATER = ("451 4.4.3 Loi tam thoi khi tra cuu DNS de xac thuc nguoi gui, xin gui lai "
+                 "sau / Temporary DNS failure checking the sender (SPF/DKIM/DMARC), please "
+                 "retry later")
 TOO_MANY_FAILED_LOGINS = ("454 4.7.0 Dang nhap sai qua nhieu lan, xin thu lai sau / "
                           "Too many failed logins, try again later")
 OWNED_KINDS = (Kind.PGD, Kind.TEAM)
@@ -63,6 +72,12 @@ class Door:
                  queued: Callable[[], None] = lambda: None) -> None:
         self.hub, self.intake, self.door = hub, intake, door
         self.queued = queued  # told when copies were queued in the outbox
+        # The SMTP door may face the internet: it removes Authentication-Results claiming
+        # the hub's own id (RFC 8601 §5) and, as the first hop ([auth] verify), checks SPF,
+        # DKIM and DMARC itself. LMTP comes from the office's own server, which checks.
+        self.authserv_id = hub.settings.authserv_id if door == "smtp" else ""
+        self.verifier = Verifier.from_settings(hub.settings) \
+            if door == "smtp" and hub.settings.auth.verify else None
 
     def owns(self, address: str) -> bool:
         unit = self.hub.registry.find(address)
@@ -124,6 +139,23 @@ class Door:
             await self._record(session, envelope.mail_from or "", header_from,
                                envelope.rcpt_tos, "DATA", refused)
             return refused[1]
+        if self.authserv_id:
+            raw = without_claims(raw, self.authserv_id)
+        if self.verifier is not None:
+            try:
+                verified = await run(None, self.verifier.verify, raw, _peer_ip(session),
+                                     session.host_name or "", envelope.mail_from or "",
+                                     header_from)
+            except TemporaryDnsError as exc:  # never a silent pass: the sender retries
+                log.warning("checking the sender of mail from %s: %s", arrival.source, exc)
+                return DNS_TRY_LATER
+            # A forged official sender the policy rejects is refused in the dialogue.
+            refused = self.refusal(header_from, envelope.smtp_utf8, verified.checks)
+            if refused:
+                await self._record(session, envelope.mail_from or "", header_from,
+                                   envelope.rcpt_tos, "DATA", refused)
+                return refused[1]
+            raw = verified.stamped(raw)
         try:
             receipt = await self.intake.receive(raw, arrival, found_id)
         except Exception:  # disk full, database down: the sender must retry, never lose it
@@ -162,18 +194,23 @@ class Door:
         return await asyncio.get_running_loop().run_in_executor(None, verp_row, self.hub,
                                                                 address)
 
-    def refusal(self, address: str, utf8: bool) -> tuple[str, str] | None:
-        """(rule, reply) when the sender chain rejects this address outright."""
+    def refusal(self, address: str, utf8: bool,
+                checks: Sequence[Check] | None = None) -> tuple[str, str] | None:
+        """(rule, reply) when the sender chain rejects this address outright; with the
+        `checks` of the first hop, when it rejects the message as forged."""
         if not address or address == "<>":
             return None  # a bounce, or no From: the filing decides
         today = self.hub.clock().astimezone(self.hub.settings.zone).date()
-        facts = gather(self.hub.rules.senders, self.hub.registry, address, address, "", today)
+        facts = gather(self.hub.rules.senders, self.hub.registry, address, address, "", today,
+                       checks)
         verdict, _ = decide(self.hub.rules.senders, facts)
         if verdict.action is not Action.REJECT:
             return None
         hit = verdict.hits[-1]
         vietnamese = hit.reason_vi if utf8 else unaccent(hit.reason_vi)
-        return hit.rule, f"550 5.7.1 {vietnamese} / {hit.reason_en} ({hit.detail})"
+        # A reply line holds 512 octets (RFC 5321 §4.5.3.1.5); the checks may list many.
+        detail = (hit.detail if utf8 else unaccent(hit.detail))[:240]
+        return hit.rule, f"550 5.7.1 {vietnamese} / {hit.reason_en} ({detail})"
 
     async def _record(self, session: Session, mail_from: str, header_from: str,
                       recipients: list[str], stage: str, refused: tuple[str, str]) -> None:
@@ -303,6 +340,11 @@ async def start_lmtp(hub: Hub, intake: IntakeProcess, sessions: Sessions,
         return await loop.create_unix_server(session, path=listen)
     host, _, port = listen.rpartition(":")
     return await loop.create_server(session, host=host or "127.0.0.1", port=int(port))
+
+
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return str(peer[0]) if isinstance(peer, tuple) else ""
 
 
 def _peer(session: Session) -> str:

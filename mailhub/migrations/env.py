@@ -4,15 +4,10 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import mailhub.models  # noqa: F401  (registers the tables)
+from mailhub.db import ours
 
 config = context.config
 engine = config.attributes["engine"]
-
-
-def ours(name: str | None, type_: str, parent_names: object) -> bool:
-    """apscheduler keeps its own table in the database: not ours to migrate."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
-
 
 with engine.begin() as connection:
     context.configure(connection=connection, target_metadata=SQLModel.metadata,
