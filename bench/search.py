@@ -55,7 +55,7 @@ from typing import Any
 
 from ingest import _ascii, revision
 from smtp import result
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from mailhub import models, search
@@ -530,18 +530,29 @@ def measure(hub: Hub, name: str, questions: Sequence[Ask], rounds: int, explain:
 
 
 def plan(hub: Hub, ask: Ask) -> list[str]:
-    """The query plan of the search's main statement (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
-    from mailhub.search import _key_range, _postgres, _sqlite, parse_query
+    """The plans of the statements a search runs on the index (EXPLAIN QUERY PLAN on
+    SQLite, EXPLAIN ANALYZE on PostgreSQL), caught as the search runs them."""
+    caught: list[tuple[str, Any]] = []
 
+    def catch(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+              executemany: bool) -> None:
+        if "search_index" in statement and statement.lstrip().upper().startswith("SELECT"):
+            caught.append((statement, parameters))
+
+    event.listen(hub.engine, "before_cursor_execute", catch)
+    try:
+        search.search(hub, ask.text, ask.filters, rank=ask.rank, limit=LIMIT)
+    finally:
+        event.remove(hub.engine, "before_cursor_execute", catch)
     postgres = hub.engine.dialect.name == "postgresql"
-    keys = _key_range(ask.filters, hub.settings.zone)
-    filters = search._checked(hub, ask.filters)
-    sql, values = (_postgres if postgres else _sqlite)(parse_query(ask.text), filters, keys,
-                                                       ask.rank)
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+    lines = []
     with hub.engine.connect() as db:
-        rows = db.execute(text(prefix + sql), dict(values, limit=LIMIT)).all()
-    return [str(row[0]) if postgres else str(row[-1]) for row in rows]
+        for statement, parameters in caught:
+            lines.append(f"-- {' '.join(statement.split())[:160]}")
+            rows = db.exec_driver_sql(prefix + statement, parameters).all()
+            lines += [str(row[0]) if postgres else str(row[-1]) for row in rows]
+    return lines
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -44,7 +44,8 @@ def audit_search(
         period: Annotated[str | None, typer.Option(
             help="Kỳ báo cáo / reporting period, YYYY-MM.")] = None,
         rank: Annotated[bool, typer.Option(
-            "--rank", help="Xếp theo mức liên quan / most relevant first.")] = False,
+            "--rank", help="Xếp theo mức liên quan (trong 10.000 thư mới nhất khớp) / most "
+                           "relevant first (of the newest 10,000 matches).")] = False,
         limit: Annotated[int, typer.Option(help="Số thư tối đa / at most N hits.")] = 50,
         as_json: Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")] = False,
         output: _Output = None) -> None:

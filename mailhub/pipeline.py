@@ -30,6 +30,7 @@ from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
 from mailhub.replies import Reply, acknowledge
 from mailhub.search import index as search_index
+from mailhub.search_text import document
 from mailhub.verdict import Action, Hit, State
 
 log = logging.getLogger(__name__)
@@ -260,6 +261,7 @@ class Decision:
     hits: list[Hit]
     filing: Filing | None
     outcome: Outcome
+    words: list[str] | None = None  # what search indexes, folded where the CPU work is done
 
 
 def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
@@ -299,7 +301,8 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
         outcome.level, outcome.period = filing.level, filing.period
         outcome.topics = filing.topic_ids
         outcome.team, outcome.urgent = filing.team, filing.urgent
-    return Decision(changes, parsed, hits, filing, outcome)
+    words = document([parsed.subject, *(a.name for a in parsed.attachments), parsed.text])
+    return Decision(changes, parsed, hits, filing, outcome, words)
 
 
 def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) -> list[bool]:
@@ -380,7 +383,8 @@ def _save(db: Connection, decided: list[tuple[int, Decision]]) -> None:
     for table, values in rows.items():
         if values:
             db.execute(insert(table), values)
-    search_index(db, [message for message, _ in decided])  # searchable once committed
+    search_index(db, [message for message, _ in decided],  # searchable once committed
+                 {message: d.words for message, d in decided if d.words is not None})
 
 
 def outcome_of(session: Session, row: models.Message) -> Outcome:

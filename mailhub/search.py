@@ -4,29 +4,39 @@ index() keeps the search index in step with the record, in the caller's transact
 pipeline's filing, a directive's broadcast); search() answers a query with filters, newest
 first or by relevance, each hit with a snippet of its original text.
 
-The design, the same on both databases: words are folded and cut in Python
-(search_text.py), so "ve sinh", "vệ sinh" and "VỆ SINH" (NFC or NFD) are one word list and
-both databases hold exactly the same words at the same places.
+Words are folded and cut in Python (search_text.py), once for both databases: "ve sinh",
+"vệ sinh" and "VỆ SINH" (NFC or NFD) give one word list, and both databases hold exactly
+the same words at the same places, so one query finds the same messages on either.
 
-- SQLite: an FTS5 table `search_index(words, tags)` over those words (tokenizer `ascii`,
-  which only splits at the spaces between them: FTS5's own folding is not used —
-  remove_diacritics leaves đ, and NFD text defeats it).
+- SQLite: an FTS5 table `search_index(words, tags)` over those words, tokenizer `ascii`,
+  which only splits at the spaces between them. FTS5's own folding is not used:
+  remove_diacritics leaves đ, misses letters with two marks (mode 1), and NFD text
+  defeats it (mode 0).
 - PostgreSQL: a table `search_index(key, words tsvector, tags text[])` with one GIN index
-  over both columns. The tsvector is written as a literal from the same word list, so no
-  text search parser or dictionary, and no `unaccent` (an extension, per database and
-  schema, that would also fold differently from Python) stands between the text and the
-  index: the "simple" configuration's job is already done.
+  over both columns. The tsvector is written as a literal from the same word list: no
+  text search parser, dictionary or `unaccent` stands between the text and the index
+  (`unaccent` is an extension to install per database, beside the schema the tables are
+  in, and would fold other letters than Python does); the "simple" configuration's job
+  is already done.
 
-Filters a message is filed under (school, level, period, topics, verdict) are `tags` of
-its index row, so the index answers them with the words. The row's key orders the archive
-newest first: the second the message was received, then its number (id) —
-`seconds << 31 | id` — so "newest first" is the index's own order, and a date range is a
-range of keys. The sender filter (a substring) is checked on the message row.
+A row's key is `second received << 31 | message id`: newest first is descending key
+order, a date range a key range. Filters on the filing (school, level, period, topics)
+and the verdict are `tags` of the row, so the index answers them with the words; so is
+the month received (UTC), see below. The sender (a part of an address) is checked on the
+message row.
+
+Newest first: FTS5 reads the matches in rowid order and stops at the limit. A GIN index
+has no order, and a bitmap of every match of a common word costs a heap visit each; so
+PostgreSQL is asked window by window, newest first (the last 3 months, the 21 before,
+the rest; the month tags make each window's bitmap hold only its own matches) until the
+limit is reached. --rank ranks the newest RANKED matches (bm25 on SQLite, ts_rank on
+PostgreSQL): a word found in half the archive is not ranked across all of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -51,6 +61,7 @@ _LAST_KEY = (1 << 63) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CHUNK = 500               # messages read and written per statement when indexing
 MAX_LIMIT = 10_000
+RANKED = 10_000            # --rank: the newest this many matches are ranked
 
 
 class SearchError(MailhubError):
@@ -72,13 +83,15 @@ def tag(kind: str, value: str) -> str:
     return kind + value.encode().hex()
 
 
-def index(db: Connection, messages: Iterable[int]) -> None:
+def index(db: Connection, messages: Iterable[int],
+          words: dict[int, list[str]] | None = None) -> None:
     """(Re)index these messages as the database now holds them: subject, attachment names
-    and body, and their filing as tags. A message without any word is only removed."""
+    and body, and their filing as tags. A message without any word is only removed.
+    `words`: a message's indexed words, when the filing worker already folded them."""
     ids = sorted(set(messages))
     postgres = db.dialect.name == "postgresql"
     for start in range(0, len(ids), _CHUNK):
-        rows = _documents(db, ids[start:start + _CHUNK])
+        rows = _documents(db, ids[start:start + _CHUNK], words or {})
         keys = [row["key"] for row in rows]
         kept = [row for row in rows if row["words"]]
         if postgres:
@@ -110,8 +123,9 @@ def reindex(db: Connection) -> int:
         last, count = ids[-1], count + len(ids)
 
 
-def _documents(db: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Key, words and tags of each message."""
+def _documents(db: Connection, ids: Sequence[int],
+               known: dict[int, list[str]]) -> list[dict[str, Any]]:
+    """Key, words and tags of each message (words folded here unless `known`)."""
     names: dict[int, list[str]] = {}
     for message, name in db.execute(select(ATTACHMENT.c.message, ATTACHMENT.c.name)
                                     .where(ATTACHMENT.c.message.in_(ids))
@@ -129,9 +143,12 @@ def _documents(db: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
     for row in db.execute(select(MESSAGE.c.id, MESSAGE.c.received_at, MESSAGE.c.state,
                                  MESSAGE.c.subject, MESSAGE.c.body_text)
                           .where(MESSAGE.c.id.in_(ids))):
-        found = document([row.subject, *names.get(row.id, ()), row.body_text])
-        rows.append(dict(key=key_of(row.received_at, row.id), words=found,
-                         tags=[tag("s", row.state), *tags.get(row.id, ())]))
+        found = known.get(row.id)
+        if found is None:
+            found = document([row.subject, *names.get(row.id, ()), row.body_text])
+        key = key_of(row.received_at, row.id)
+        rows.append(dict(key=key, words=found, tags=[
+            tag("s", row.state), _month_tag(_month(key)), *tags.get(row.id, ())]))
     return rows
 
 
@@ -191,21 +208,17 @@ class Hit:
 def search(hub: Hub, query: str, filters: Filters | None = None, *, rank: bool = False,
            limit: int = 50) -> list[Hit]:
     """The messages that hold every term of `query` and pass `filters`: newest first, or
-    with `rank` the most relevant first (then newest). Raises QueryError (nothing to
-    search for) or SearchError (a bad filter). Reads only: the caller records who looked
-    (access.record_access, as `mailhub audit search` does)."""
+    with `rank` the most relevant first (then newest) of the newest RANKED of them. Raises
+    QueryError (nothing to search for) or SearchError (a bad filter). Reads only: the
+    caller records who looked (access.record_access, as `mailhub audit search` does)."""
     parsed = parse_query(query)
     filters = _checked(hub, filters or Filters())
     limit = max(1, min(limit, MAX_LIMIT))
+    keys = _key_range(filters, hub.settings.zone)
     with hub.engine.connect() as db:
-        postgres = db.dialect.name == "postgresql"
-        if postgres:  # a plan for these words, not a generic one for any words
-            db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-        sql, values = (_postgres if postgres else _sqlite)(
-            parsed, filters, _key_range(filters, hub.settings.zone), rank)
-        keys = list(db.execute(text(sql), dict(values, limit=limit)).scalars())
-        hits = _hits(db, [key & _IDS for key in keys], parsed)
-    return hits
+        find = _postgres_keys if db.dialect.name == "postgresql" else _sqlite_keys
+        found = find(db, parsed, filters, keys, limit, rank)
+        return _hits(db, [key & _IDS for key in found], parsed)
 
 
 def _checked(hub: Hub, filters: Filters) -> Filters:
@@ -257,42 +270,86 @@ def _sender(filters: Filters) -> tuple[str, dict[str, Any]]:
             {"sender": f"%{pattern}%"})
 
 
-def _sqlite(query: Query, filters: Filters, keys: tuple[int, int],
-            rank: bool) -> tuple[str, dict[str, Any]]:
-    """FTS5: the words and tags in one MATCH; the key range and order are the rowid's."""
+def _sqlite_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int, int],
+                 limit: int, rank: bool) -> list[int]:
+    """FTS5: the words and tags in one MATCH; the key range and the order are the rowid's,
+    so newest first reads only the matches it returns."""
     terms = " AND ".join(" + ".join(f'"{w}"' + (" *" if p else "")
                                     for w, p in zip(t.words, t.prefixes, strict=True))
                          for t in query.terms)
     match = f"words : ({terms})" + "".join(f' AND tags : "{t}"' for t in _tags(filters))
     sender, values = _sender(filters)
-    join = (" JOIN message ON message.id = (search_index.rowid & 2147483647)"
-            if sender else "")
-    order = ("bm25(search_index, 1.0, 0.0), search_index.rowid DESC" if rank
-             else "search_index.rowid DESC")
-    low, high = keys
-    return (f"SELECT search_index.rowid FROM search_index{join} WHERE search_index MATCH :match"
-            f" AND search_index.rowid BETWEEN :low AND :high{sender}"
-            f" ORDER BY {order} LIMIT :limit",
-            dict(values, match=match, low=low, high=high))
+    join = " JOIN message ON message.id = (search_index.rowid & 2147483647)" if sender else ""
+    found = (f"SELECT search_index.rowid FROM search_index{join} WHERE search_index MATCH "
+             f":match AND search_index.rowid BETWEEN :low AND :high{sender} ORDER BY ")
+    values.update(match=match, low=keys[0], high=keys[1], limit=limit)
+    if rank:  # the newest RANKED matches are ranked: from the oldest of them on
+        oldest = db.execute(text(found + "search_index.rowid DESC LIMIT 1 OFFSET :skip"),
+                            dict(values, skip=RANKED - 1)).scalar()
+        values["low"] = max(keys[0], oldest or 0)
+        return list(db.execute(text(found + "bm25(search_index, 1.0, 0.0), "
+                                    "search_index.rowid DESC LIMIT :limit"), values).scalars())
+    return list(db.execute(text(found + "search_index.rowid DESC LIMIT :limit"),
+                           values).scalars())
 
 
-def _postgres(query: Query, filters: Filters, keys: tuple[int, int],
-              rank: bool) -> tuple[str, dict[str, Any]]:
-    """The words as a tsquery literal, the tags as an array contained in the row's."""
+def _postgres_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int, int],
+                   limit: int, rank: bool) -> list[int]:
+    """GIN: the words as a tsquery literal, the tags as an array the row's contains. A GIN
+    index knows no order, so the newest matches are looked for window by window (_windows),
+    each a bitmap of that window's matches, not of the whole archive's."""
+    db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")  # plan these words
+    db.exec_driver_sql("SET LOCAL work_mem = '64MB'")  # a prefix's bitmap stays exact
     terms = " & ".join("(" + " <-> ".join(f"'{w}'" + (":*" if p else "")
                                           for w, p in zip(t.words, t.prefixes, strict=True))
                        + ")" for t in query.terms)
     tags = _tags(filters)
     sender, values = _sender(filters)
     join = " JOIN message ON message.id = (s.key & 2147483647)" if sender else ""
-    order = ("ts_rank(s.words, CAST(:match AS tsquery)) DESC, s.key DESC" if rank
-             else "s.key DESC")
-    low, high = keys
-    return (f"SELECT s.key FROM search_index AS s{join}"
-            f" WHERE s.words @@ CAST(:match AS tsquery)"
-            + (" AND s.tags @> CAST(:tags AS text[])" if tags else "")
-            + f" AND s.key BETWEEN :low AND :high{sender} ORDER BY {order} LIMIT :limit",
-            dict(values, match=terms, tags=tags, low=low, high=high))
+    newest = (f"SELECT s.key FROM search_index AS s{join} WHERE s.words @@ CAST(:match AS "
+              "tsquery)" + (" AND s.tags @> CAST(:tags AS text[])" if tags else "") +
+              f" AND s.tags && CAST(:years AS text[]) AND s.key BETWEEN :low AND :high{sender}"
+              " ORDER BY s.key{} DESC LIMIT :wanted")
+    # PostgreSQL takes a phrase for as common as its words, and would read a whole window
+    # backwards for it; past the first window, a phrase's matches are sorted (key + 0).
+    phrase = any(len(term.words) > 1 for term in query.terms)
+    values.update(match=terms, tags=tags)
+    wanted = RANKED if rank else limit
+    found: list[int] = []
+    for n, (years, low, high) in enumerate(_windows(db, *keys)):
+        found += db.execute(text(newest.format(" + 0" if phrase and n else "")),
+                            dict(values, years=years, low=low, high=high,
+                                 wanted=wanted - len(found))).scalars()
+        if len(found) >= wanted:
+            break
+    if not rank or not found:
+        return found
+    return list(db.execute(text(
+        "SELECT key FROM search_index WHERE key = ANY(:keys) ORDER BY ts_rank(words, "
+        "CAST(:match AS tsquery)) DESC, key DESC LIMIT :limit"),
+        dict(keys=found, match=terms, limit=limit)).scalars())
+
+
+WINDOWS = (3, 21)  # months: the newest three, the 21 before them, then the rest
+
+
+def _windows(db: Connection, low: int, high: int) -> Iterator[tuple[list[str], int, int]]:
+    """The key range split by calendar months (UTC) from its newest message back: the
+    newest WINDOWS[0] months, the WINDOWS[1] before them, the rest; each window with the
+    month tags that cover it exactly, and its keys."""
+    top = db.execute(text("SELECT max(key) FROM search_index WHERE key <= :high"),
+                     {"high": high}).scalar()
+    bottom = db.execute(text("SELECT min(key) FROM search_index WHERE key >= :low"),
+                        {"low": low}).scalar()
+    if top is None or bottom is None or bottom > top:
+        return
+    first, last = _month(top), _month(bottom)  # months counted from year 0
+    ends = [first + 1, first + 1 - WINDOWS[0], first + 1 - sum(WINDOWS), last]
+    for end, start in itertools.pairwise(ends):  # months: start <= month < end
+        start = max(start, last)
+        if start < end:
+            yield ([_month_tag(month) for month in range(start, end)],
+                   max(bottom, _month_start(start)), min(top, _month_start(end) - 1))
 
 
 def _hits(db: Connection, ids: Sequence[int], query: Query) -> list[Hit]:
@@ -332,3 +389,18 @@ def _utc(when: datetime) -> datetime:
 
 def _seconds(when: datetime) -> int:
     return (_utc(when) - _EPOCH) // timedelta(seconds=1)
+
+
+def _month(key: int) -> int:
+    """The month (UTC) of the second a key holds, counted from year 0."""
+    when = _EPOCH + timedelta(seconds=key >> ID_BITS)
+    return when.year * 12 + when.month - 1
+
+
+def _month_tag(month: int) -> str:
+    return tag("m", f"{month // 12:04d}-{month % 12 + 1:02d}")
+
+
+def _month_start(month: int) -> int:
+    """The first key of a month counted from year 0."""
+    return _seconds(datetime(month // 12, month % 12 + 1, 1, tzinfo=UTC)) << ID_BITS

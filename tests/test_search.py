@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from typer.testing import CliRunner
 
 from mailhub import db, models
+from mailhub import search as search_module
 from mailhub.access import access_log
 from mailhub.cli import app
 from mailhub.config import Settings
@@ -180,6 +181,30 @@ def test_newest_first_then_by_number(hub: Hub) -> None:
     assert ids(hub, "bao cao thang") == [newest, twin, middle, oldest]
     assert [hit.received_at for hit in search(hub, "bao cao", limit=2)] == [
         NOON.astimezone(UTC) + timedelta(days=1), NOON.astimezone(UTC)]
+
+
+def test_newest_first_across_months_and_years(hub: Hub) -> None:
+    """PostgreSQL looks for the newest matches window by window: the answer is the same."""
+    days = (0, 40, 100, 400, 800, 1200, 3000)
+    found = [deliver(hub, f"Biên bản họp định kỳ {n}", at=NOON - timedelta(days=d))
+             for n, d in enumerate(days)]
+    assert ids(hub, "bien ban dinh ky") == found
+    for n in range(1, len(found) + 1):
+        assert [hit.id for hit in search(hub, "bien ban dinh ky", limit=n)] == found[:n]
+    since, until = (NOON - timedelta(days=900)).date(), (NOON - timedelta(days=50)).date()
+    assert ids(hub, "bien ban dinh ky", Filters(since=since, until=until)) == found[2:5]
+    assert ids(hub, '"hop dinh ky"', Filters(since=since)) == found[:5]
+
+
+def test_rank_orders_the_newest_matches(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    focused = deliver(hub, "Phòng chống đuối nước", at=NOON - timedelta(days=400),
+                      body="Đuối nước: dạy bơi, cảnh báo đuối nước, phòng chống đuối nước.")
+    newer = [deliver(hub, "Báo cáo tháng", at=NOON - timedelta(days=d),
+                     body="Nhà trường họp định kỳ. " * 10 + "Có nhắc đuối nước.")
+             for d in (1, 2)]
+    assert ids(hub, "duoi nuoc", rank=True) == [focused, *newer]
+    monkeypatch.setattr(search_module, "RANKED", 2)  # only the two newest are ranked
+    assert ids(hub, "duoi nuoc", rank=True) == newer
 
 
 def test_rank_puts_the_more_relevant_first(hub: Hub) -> None:
