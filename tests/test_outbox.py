@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from aiosmtpd.controller import Controller
 from sqlmodel import Session
 
 from mailhub import models
@@ -117,13 +118,25 @@ def test_retries_double_up_to_the_longest_wait_then_give_up_after_days(
     hub.engine.dispose()
 
 
-def test_a_relay_that_is_down_leaves_the_outbox_waiting(settings: Settings,
-                                                        clock: Callable[[], datetime]) -> None:
-    hub = hub_with_relay(settings, free_port(), [clock()])  # nothing listens there
-    waiting = queue(hub)
-    assert deliver(hub).deferred == 1
-    found = row(hub, waiting)
+def test_a_relay_down_for_a_while_then_up_gets_everything_once(
+        settings: Settings, clock: Callable[[], datetime]) -> None:
+    port, now = free_port(), [clock()]
+    hub = hub_with_relay(settings, port, now)  # nothing listens there yet
+    waiting = [queue(hub, f"truong{i}@gmail.com") for i in range(5)]
+    assert deliver(hub).deferred == 5
+    found = row(hub, waiting[0])
     assert found.state == "deferred" and "relay 127.0.0.1" in found.last_reply
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()  # the relay is back
+    try:
+        now[0] += timedelta(minutes=30)
+        assert deliver(hub).sent == 5
+        assert deliver(hub).sent == 0
+        assert sorted(d.rcpt_tos[0] for d in recorder.delivered) == [
+            f"truong{i}@gmail.com" for i in range(5)]
+    finally:
+        controller.stop()
     hub.engine.dispose()
 
 
