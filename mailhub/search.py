@@ -126,10 +126,12 @@ def reindex(db: Connection) -> int:
 def _documents(db: Connection, ids: Sequence[int],
                known: dict[int, list[str]]) -> list[dict[str, Any]]:
     """Key, words and tags of each message (words folded here unless `known`)."""
+    unknown = [message for message in ids if message not in known]
     names: dict[int, list[str]] = {}
     for message, name in db.execute(select(ATTACHMENT.c.message, ATTACHMENT.c.name)
-                                    .where(ATTACHMENT.c.message.in_(ids))
-                                    .order_by(ATTACHMENT.c.message, ATTACHMENT.c.position)):
+                                    .where(ATTACHMENT.c.message.in_(unknown))
+                                    .order_by(ATTACHMENT.c.message, ATTACHMENT.c.position)
+                                    ) if unknown else ():
         names.setdefault(message, []).append(name)
     tags: dict[int, list[str]] = {}
     for filing in db.execute(select(FILING.c.message, FILING.c.unit, FILING.c.level,
@@ -140,9 +142,9 @@ def _documents(db: Connection, ids: Sequence[int],
                                      .where(TOPIC.c.message.in_(ids))):
         tags.setdefault(message, []).append(tag("t", topic))
     rows = []
+    text_columns = (MESSAGE.c.subject, MESSAGE.c.body_text) if unknown else ()
     for row in db.execute(select(MESSAGE.c.id, MESSAGE.c.received_at, MESSAGE.c.state,
-                                 MESSAGE.c.subject, MESSAGE.c.body_text)
-                          .where(MESSAGE.c.id.in_(ids))):
+                                 *text_columns).where(MESSAGE.c.id.in_(ids))):
         found = known.get(row.id)
         if found is None:
             found = document([row.subject, *names.get(row.id, ()), row.body_text])

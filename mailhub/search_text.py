@@ -12,7 +12,9 @@ the later ones become PLACEHOLDER, a word no query can name, so phrases match th
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -33,15 +35,44 @@ _MARK = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")  # in NFC text only where non
 SNIPPET_BEFORE = 60   # characters of context before the first match
 SNIPPET_LENGTH = 200  # characters a snippet shows at most
 _SCANNED = 200_000    # characters of a long body looked at for a snippet
+_SLICE = 65_536       # characters of a long text folded at once
+_VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones, hats, horn
+_NOT_ALNUM = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
 class QueryError(MailhubError):
     """A query with nothing to search for."""
 
 
-def words(text: str) -> list[str]:
-    """The folded words of `text`, in order, each cut to MAX_LENGTH."""
-    return [w[:MAX_LENGTH] for w in _WORD.findall(fold(text))]
+def words(text: str, limit: int | None = None) -> list[str]:
+    """The folded words of `text`, in order, each cut to MAX_LENGTH; with `limit`, the first
+    so many (a long text is folded a slice at a time, as far as they reach)."""
+    found: list[str] = []
+    start = 0
+    while start < len(text) and (limit is None or len(found) < limit):
+        end = len(text)
+        if end - start > _SLICE:  # cut between words: folding is letter by letter there
+            space = max(text.rfind(" ", start, start + _SLICE),
+                        text.rfind("\n", start, start + _SLICE))
+            end = space if space > start else start + _SLICE
+        found += _folded_words(text[start:end])
+        start = end
+    if limit is not None:
+        del found[limit:]
+    if found and max(map(len, found)) > MAX_LENGTH:
+        found = [word[:MAX_LENGTH] for word in found]
+    return found
+
+
+def _folded_words(text: str) -> list[str]:
+    """_WORD.findall(fold(text)), twice as fast for Vietnamese (the indexing's CPU): when
+    every letter besides ASCII is a base letter and Vietnamese marks once decomposed, the
+    folded text is the ASCII left, whose words split in C."""
+    bare = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "d").lower()
+    ascii_ = bare.encode("ascii", "ignore")
+    if len(ascii_) + sum(map(bare.count, _VIETNAMESE_MARKS)) != len(bare):
+        return _WORD.findall(fold(text))  # other letters or marks: the general way
+    return ascii_.translate(_NOT_ALNUM).decode("ascii").split()
 
 
 def document(fields: Sequence[str]) -> list[str]:
@@ -49,15 +80,17 @@ def document(fields: Sequence[str]) -> list[str]:
     a word's repeats past MAX_REPEATS are PLACEHOLDER."""
     found: list[str] = []
     for field in fields:
-        found += words(field)
+        found += words(field, MAX_WORDS - len(found))
         if len(found) >= MAX_WORDS:
             break
-    del found[MAX_WORDS:]
-    seen: dict[str, int] = {}
-    for i, word in enumerate(found):
-        seen[word] = seen.get(word, 0) + 1
-        if seen[word] > MAX_REPEATS:
-            found[i] = PLACEHOLDER
+    over = {word for word, n in Counter(found).items() if n > MAX_REPEATS}
+    if over:
+        seen = dict.fromkeys(over, 0)
+        for i, word in enumerate(found):
+            if word in over:
+                seen[word] += 1
+                if seen[word] > MAX_REPEATS:
+                    found[i] = PLACEHOLDER
     return found
 
 

@@ -27,7 +27,7 @@ from mailhub.directives import broadcast
 from mailhub.hub import Hub, open_hub
 from mailhub.pipeline import Envelope, ingest
 from mailhub.search import Filters, SearchError, index, key_of, search
-from mailhub.search_text import MAX_REPEATS, MAX_WORDS, QueryError, parse_query
+from mailhub.search_text import MAX_REPEATS, MAX_WORDS, QueryError, parse_query, words
 from mailhub.vietnamese import fold
 
 from .factory import VN, mail
@@ -320,6 +320,18 @@ def test_the_migration_indexes_the_messages_already_there(settings: Settings) ->
         assert ids(hub, "moi") == []  # not yet filed: indexed when it is
     finally:
         hub.engine.dispose()
+
+
+def test_words_are_the_folded_text_cut_at_anything_but_letters_and_digits() -> None:
+    samples = ["Báo cáo VỆ SINH an toàn thực phẩm, tháng 11/2026 (bán trú)!",
+               unicodedata.normalize("NFD", "Kiểm tra vệ sinh Đại Kim"),
+               "ß straße İstanbul ð Ωμέγα ΣΟΦΟΣ 中文 한국어 a_b-c x̂y",
+               "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂăĐđĨĩŨũƠơƯư ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ",
+               "x" * 50 + " từ " * 40_000]
+    for text in samples:
+        expected = [w[:40] for w in re.findall(r"[^\W_]+", fold(text))]
+        assert words(text) == expected
+        assert words(text, 1000) == expected[:1000]
 
 
 def test_parse_query() -> None:
