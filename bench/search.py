@@ -576,9 +576,9 @@ def with_sqlite(work: Path) -> Iterator[tuple[str, str]]:
     yield "SQLite", f"sqlite:///{work / 'state' / 'mailhub.db'}"
 
 
-def with_postgres(url: str) -> Iterator[tuple[str, str]]:
+def with_postgres(url: str, prefix: str = "bench_search") -> Iterator[tuple[str, str]]:
     """A fresh schema of `url`, dropped afterwards."""
-    schema = f"bench_search_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)
     with admin.begin() as db:
         db.execute(text(f"CREATE SCHEMA {schema}"))

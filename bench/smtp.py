@@ -490,28 +490,31 @@ def baseline_up(folder: Path, work: Path, run: ServerRun) -> Iterator[tuple[int,
         yield port, cpu
 
 
-def bench_settings(state_dir: Path, port: int) -> Settings:
+def bench_settings(state_dir: Path, port: int, database_url: str = "") -> Settings:
     # model_validate == Settings(...): mypy misses defaults given to Field() positionally.
     return Settings.model_validate({
-        "state_dir": state_dir, "registry": ROOT / "data" / "units.csv",
-        "rules_dir": ROOT / "rules", "smtp": {"listen": f"{HOST}:{port}"}})
+        "state_dir": state_dir, "database_url": database_url,
+        "registry": ROOT / "data" / "units.csv", "rules_dir": ROOT / "rules",
+        "smtp": {"listen": f"{HOST}:{port}"}, "web": {"listen": ""}})  # no console
 
 
 def write_config(settings: Settings, path: Path) -> None:
     """The settings as a mailhub.toml (JSON strings are TOML basic strings)."""
     lines = [f"{name} = {json.dumps(str(getattr(settings, name)))}"
-             for name in ("state_dir", "registry", "rules_dir")]
-    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}"]
+             for name in ("state_dir", "database_url", "registry", "rules_dir")]
+    lines += ["[smtp]", f"listen = {json.dumps(settings.smtp.listen)}",
+              "[web]", f"listen = {json.dumps(settings.web.listen)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @contextmanager
-def mailhub_up(work: Path, run: ServerRun,
-               profile: Path | None) -> Iterator[tuple[int, Engine, CpuReader]]:
-    """`mailhub serve` over a fresh state dir, and an engine on its database; with `profile`,
-    in this process under cProfile (the report is printed when it stops)."""
+def mailhub_up(work: Path, run: ServerRun, profile: Path | None,
+               database_url: str = "") -> Iterator[tuple[int, Engine, CpuReader]]:
+    """`mailhub serve` over a fresh state dir (and `database_url`, else SQLite there), and
+    an engine on its database; with `profile`, in this process under cProfile (the report
+    is printed when it stops)."""
     port = free_port()
-    settings = bench_settings(work / "state", port)
+    settings = bench_settings(work / "state", port, database_url)
     if profile is None:
         config = work / "mailhub.toml"
         write_config(settings, config)
@@ -704,15 +707,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     letters = generate(args.count, args.seed, ROOT / "data" / "units.csv")
     print(f"generated in {time.perf_counter() - began:.1f} s (not timed); {describe(letters)}",
           flush=True)
-    work = Path(tempfile.mkdtemp(prefix="mailhub-bench-smtp-", dir=args.tmp))
-    try:
+    with temp_work("smtp", args.tmp, args.keep) as work:
         base, mine = run(letters, work, args)
         errors_logged = log_errors(mine.server.log)
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
     print(f"mailhub {revision()}, python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"temp dir {work.parent}, SQLite (WAL) in the temp state dir, "
           f"{args.connections} SMTP sessions, block {args.block or 'all'}"
@@ -726,6 +723,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems += [f"{side.name}: the server exited with status {side.server.exit_status}"
                  for side in (base, mine) if side.server.exit_status not in (None, 0)]
     return result("smtp", problems, mine.rate, base.rate, TARGET_RATIO)
+
+
+@contextmanager
+def temp_work(name: str, tmp: Path | None, keep: bool) -> Iterator[Path]:
+    """A fresh temp dir under `tmp` for a benchmark's servers; removed at the end, or
+    kept (and said so) with --keep."""
+    work = Path(tempfile.mkdtemp(prefix=f"mailhub-bench-{name}-", dir=tmp))
+    try:
+        yield work
+    finally:
+        if keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def wait_timed(process: subprocess.Popen[bytes], began: float, timeout: float,

@@ -3,7 +3,9 @@
 A message lives at archive/ab/<sha256>.eml (256 folders: a year of a district's
 mail is a few hundred files per folder). It is written to a temporary
 file, fsync'd, renamed into place and its folder fsync'd before anyone is told
-it is stored, so a crash leaves either the whole file or nothing.
+it is stored, so a crash leaves either the whole file or nothing: at most a temporary
+file in archive/tmp, named after the process that wrote it, which remove_leftovers()
+deletes once that process is gone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from mailhub.errors import ArchiveError
+from mailhub.running import alive
 
 
 class Archive:
@@ -34,7 +37,8 @@ class Archive:
         try:
             self._ensure_dir(self._tmp)
             self._ensure_dir(final.parent)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=sha256[:16], suffix=".tmp")
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=f"{sha256[:16]}.{os.getpid()}.",
+                                            suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(raw)
@@ -54,6 +58,19 @@ class Archive:
             return self.path_for(sha256).read_bytes()
         except OSError as exc:
             raise ArchiveError(f"message {sha256} is missing from {self.root}: {exc}") from exc
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the temporary files of writers that died (SIGKILL, power loss) before
+        renaming them; those of live processes (`mailhub ingest` beside the daemon) stay.
+        Returns what was deleted."""
+        removed = []
+        for path in self._tmp.glob("*.tmp") if self._tmp.is_dir() else []:
+            writer = path.name.split(".")[1] if path.name.count(".") >= 2 else ""
+            if writer.isdigit() and alive(int(writer)):
+                continue
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
 
     def _ensure_dir(self, path: Path) -> None:
         if path in self._made:

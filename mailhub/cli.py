@@ -379,14 +379,19 @@ def check_config() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Nâng cấp lược đồ CSDL / bring the database schema up to date."""
-    engine = db.make_engine(_settings().database)
+    settings = _settings()
+    engine = db.make_engine(settings.database, settings.database_timeout)
     db.upgrade(engine)
     out.print(f"OK: {db.current_revision(engine)}")
 
 
 @user_app.command("add")
 def user_add(email: str, role: Annotated[Role, typer.Option(
-        help="Vai trò / role: team, leader, inspector, admin.")] = Role.TEAM) -> None:
+        help="Vai trò / role: team, leader, inspector, admin.")] = Role.TEAM,
+             team: Annotated[str, typer.Option(
+                 help="Tổ của tài khoản vai trò team (mã trong danh bạ) / the team of a team "
+                      "account (its registry code), e.g. TO-TH; default: the team whose "
+                      "address EMAIL is.")] = "") -> None:
     """Thêm hoặc đổi mật khẩu tài khoản / add an account or set its password.
 
     Mật khẩu nhập từ bàn phím, hoặc dòng đầu của đầu vào chuẩn / the password is read from
@@ -398,10 +403,10 @@ def user_add(email: str, role: Annotated[Role, typer.Option(
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        add_user(_hub(), email, role, password)
+        add_user(_hub(), email, role, password, team)
     except MailhubError as exc:
         _fail(exc)
-    out.print(f"OK: {email.lower()} ({role.value})")
+    out.print(f"OK: {email.lower()} ({role.value}{f', {team}' if team else ''})")
 
 
 @config_app.command("example")
@@ -637,6 +642,95 @@ def report_run() -> None:
 
     reminders, summaries = run_reporting_day(_hub())
     out.print(f"{reminders} thư nhắc / reminder(s), {summaries} tổng hợp / summary(ies) queued")
+
+
+@report_app.command("remind")
+def report_remind(
+        month: Annotated[str, typer.Option(help="Tháng / month, YYYY-MM.")],
+        level: Annotated[str | None, typer.Option(help="Cấp học / level: MN, TH, THCS.")] = None,
+        topic: Annotated[str | None, typer.Option(
+            help="Báo cáo khác trong reporting.toml / another required report (topic id).")
+            ] = None) -> None:
+    """Nhắc ngay các trường chưa nộp báo cáo tháng (mỗi trường tối đa một lần một ngày) /
+    remind the schools still missing a month's report now (once a day per school)."""
+    from mailhub.reminders import remind_missing
+
+    _month(month)
+    hub = _hub()
+    queued = remind_missing(hub, month, _required_report(hub, topic), _level(level))
+    out.print(f"{queued} thư nhắc / reminder(s) queued")
+
+
+# quarantine, the console ------------------------------------------------------------
+
+quarantine_app = typer.Typer(help="Thư chờ xem xét / quarantined mail.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(as_json: JsonOption = False) -> None:
+    """Thư chờ xem xét, cũ nhất trước / quarantined messages, oldest first, with why."""
+    from mailhub.quarantine import waiting
+
+    rows = waiting(_hub())
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("#", "Nhận lúc / received", "Người gửi / from", "Tiêu đề / subject",
+                  "Vì sao / why", title="Thư chờ xem xét / quarantine")
+    for row in rows:
+        table.add_row(str(row["id"]), row["received_at"][:16], escape(row["from_address"]),
+                      escape(row["subject"]), escape("; ".join(h["rule"] for h in row["hits"])))
+    out.print(table)
+
+
+@quarantine_app.command("release")
+def quarantine_release(
+        message: int,
+        topic: Annotated[str, typer.Option(help="Chủ đề để lưu / the topic to file it under.")],
+        note: Annotated[str, typer.Option(help="Ghi chú / a note for the record.")] = "") -> None:
+    """Cho lưu thư với chủ đề đã chọn / file a quarantined message under a topic."""
+    from mailhub.quarantine import release
+
+    try:
+        done = release(_hub(), message, topic, getpass.getuser(), note)
+    except KeyError:
+        _fail(MailhubError(f"không có thư / no message {message}"))
+    except MailhubError as exc:
+        _fail(exc)
+    out.print(f"#{done.message}: {done.state} ({done.topic}, {done.team or '—'})")
+
+
+@quarantine_app.command("reject")
+def quarantine_reject(
+        message: int,
+        reason: Annotated[str, typer.Option(help="Lý do (bắt buộc) / the reason (required).")]
+        ) -> None:
+    """Từ chối thư với lý do / reject a quarantined message, with the reason."""
+    from mailhub.quarantine import reject
+
+    try:
+        done = reject(_hub(), message, reason, getpass.getuser())
+    except KeyError:
+        _fail(MailhubError(f"không có thư / no message {message}"))
+    except MailhubError as exc:
+        _fail(exc)
+    out.print(f"#{done.message}: {done.state}")
+
+
+@app.command("web")
+def web() -> None:
+    """Chạy riêng trang quản lý trên [web] listen / run the office console alone, on [web]
+    listen (`mailhub serve` runs it too)."""
+    from mailhub import logs
+    from mailhub.web.server import run
+
+    hub = _hub()
+    if not hub.settings.web.listen:
+        _fail(MailhubError("[web] listen trống: trang quản lý đang tắt / [web] listen is "
+                           "empty: the console is off"))
+    logs.configure()
+    run(hub)
 
 
 def main() -> None:

@@ -70,6 +70,42 @@ class LmtpSettings(BaseModel):
                         "= tắt / address:port or a Unix socket path; empty = off.")
 
 
+class WebSettings(BaseModel):
+    """The office console (mailhub/web): pages and a JSON API for staff and leaders."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = Field("127.0.0.1:8025", description="Địa chỉ:cổng của trang quản lý; trống "
+                        "= tắt / the console's address:port; empty = off.")
+    tls_cert: str = Field("", description="Chứng chỉ TLS (PEM) để phục vụ HTTPS; bắt buộc khi "
+                          "nghe trên địa chỉ không phải máy cục bộ / TLS certificate chain for "
+                          "HTTPS; required unless listening on a loopback address.")
+    tls_key: str = Field("", description="Khoá riêng TLS (PEM) / TLS private key (PEM).")
+    session_hours: int = Field(10, gt=0, le=24 * 30, description="Phiên đăng nhập hết hạn "
+                               "sau (giờ) / a sign-in lasts this many hours.")
+    max_failed_logins: int = Field(5, gt=0, description="Số lần đăng nhập sai tối đa mỗi địa "
+                                   "chỉ IP hoặc tài khoản trong 15 phút / failed sign-ins per "
+                                   "IP address or account per 15 minutes.")
+
+    @model_validator(mode="after")
+    def _checked(self) -> WebSettings:
+        host = self.listen.rpartition(":")[0].strip("[]")
+        if self.listen and not self.listen.rpartition(":")[2].isdigit():
+            raise ValueError(f"listen {self.listen!r}: use host:port, e.g. 127.0.0.1:8025")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("give both tls_cert and tls_key, or neither")
+        # Passwords and session cookies cross the network in clear without TLS.
+        if self.listen and host not in LOOPBACK and not self.tls_cert:
+            raise ValueError(f"listen {self.listen!r} is reachable from other machines: set "
+                             "tls_cert and tls_key, or listen on 127.0.0.1 behind a TLS proxy")
+        return self
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class FilingSettings(BaseModel):
     """Filing in `mailhub serve`: parsing and classifying run in worker processes."""
 
@@ -78,6 +114,12 @@ class FilingSettings(BaseModel):
     workers: int = Field(0, ge=0, description="Số tiến trình phân loại thư (chạy ở mức ưu tiên "
                          "thấp); 0 = bằng số CPU / filing worker processes (at a lower "
                          "priority than the doors); 0 = one per CPU.")
+    max_depth: int = Field(30, gt=0, le=100, description="Số tầng lồng nhau tối đa của thư "
+                           "nhiều phần (multipart, thư đính kèm thư); thư lồng sâu hơn được giữ "
+                           "lại để người xem xét, không phân tích / most levels of nested "
+                           "multiparts and attached messages; a message nested deeper is "
+                           "quarantined unparsed (a forwarded message adds two levels; at most "
+                           "100, well short of where Python's parser runs out of stack).")
 
     @property
     def processes(self) -> int:
@@ -264,6 +306,12 @@ class Settings(BaseModel):
         description="CSDL / database URL. Empty: SQLite file mailhub.db in state_dir (WAL). "
         "PostgreSQL: postgresql+psycopg://user@host/dbname",
     )
+    database_timeout: float = Field(
+        30.0, gt=0,
+        description="Thời gian chờ CSDL bị khoá hoặc không kết nối được (giây), rồi trả lời "
+        "451 để người gửi gửi lại sau / seconds a write waits for a locked database (SQLite) "
+        "or a connection (PostgreSQL) before the door answers 451 and the sender retries.",
+    )
     registry: Path = Field(
         Path("data/units.csv"),
         description="Danh bạ đơn vị / registry of the office, its teams, schools (CSV, UTF-8).",
@@ -295,6 +343,8 @@ class Settings(BaseModel):
     auth: AuthSettings = Field(default_factory=lambda: AuthSettings.model_validate({}),
                                description="Xác thực người gửi (SPF, DKIM, DMARC) / sender "
                                "authentication.")
+    web: WebSettings = Field(default_factory=lambda: WebSettings.model_validate({}),
+                             description="Trang quản lý cho cán bộ / the office console.")
     imap: list[ImapAccount] = Field(default_factory=list,
                                     description="Hộp thư IMAP được theo dõi / IMAP mailboxes "
                                     "watched (one [[imap]] table each).")
@@ -336,7 +386,8 @@ class Settings(BaseModel):
 
 
 _PATH_FIELDS = (("", "state_dir"), ("", "registry"), ("", "rules_dir"),
-                ("smtp", "tls_cert"), ("smtp", "tls_key"), ("relay", "password_file"))
+                ("smtp", "tls_cert"), ("smtp", "tls_key"), ("relay", "password_file"),
+                ("web", "tls_cert"), ("web", "tls_key"))
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -39,7 +39,8 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     delivery = _Child("mailhub-outbox", run_delivery, hub, logging_on)
     wanted = [child for child, on in (
         (_Child("mailhub-imap", run_watchers, hub, logging_on), hub.settings.imap),
-        (delivery, hub.settings.relay.host)) if on]
+        (delivery, hub.settings.relay.host),
+        (_Child("mailhub-web", _run_web, hub, logging_on), hub.settings.web.listen)) if on]
     children = [asyncio.create_task(child.run(stop)) for child in wanted]
     if ready is None:  # as the service: signals stop it, SIGHUP reloads the office's files
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -49,6 +50,7 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     timetable = scheduler.start(hub)
     running = dict(state="running", started_at=hub.clock().isoformat(),
                    smtp=hub.settings.smtp.listen, lmtp=hub.settings.lmtp.listen,
+                   web=hub.settings.web.listen,
                    processes=["mailhub-intake"] + [child.name for child in wanted])
     heartbeat = asyncio.create_task(_heartbeat(hub, running))
     try:
@@ -56,7 +58,7 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
     finally:
         stop.set()
         heartbeat.cancel()
-        status.write(hub, {**running, "state": "stopped"})
+        _write_status(hub, {**running, "state": "stopped"})
         timetable.shutdown(wait=False)
         await asyncio.gather(*children)
         await intake.close()
@@ -65,8 +67,15 @@ async def serve(hub: Hub, stop: asyncio.Event | None = None,
 async def _heartbeat(hub: Hub, running: dict[str, Any]) -> None:
     """Keep status.json fresh for `mailhub status`."""
     while True:
-        await asyncio.to_thread(status.write, hub, running)
+        await asyncio.to_thread(_write_status, hub, running)
         await asyncio.sleep(status.HEARTBEAT)
+
+
+def _write_status(hub: Hub, running: dict[str, Any]) -> None:
+    try:
+        status.write(hub, running)
+    except OSError as exc:  # the disk is full: the doors answer 451 meanwhile, and go on
+        log.warning("cannot write %s: %s", status.status_file(hub), exc)
 
 
 async def reload(hub: Hub, intake: IntakeProcess, children: list[_Child]) -> bool:
@@ -164,6 +173,13 @@ def run_delivery(settings: Settings, conn: Connection, logging_on: bool, office:
         await Delivery(hub, Copies(hub)).run(stop=stop, wake=wake)
 
     asyncio.run(deliver())
+
+
+def _run_web(settings: Settings, conn: Connection, logging_on: bool, office: Office) -> None:
+    """The office console's process (imported there: the web stack stays out of the rest)."""
+    from mailhub.web.server import run_web
+
+    run_web(settings, conn, logging_on, office)
 
 
 async def _doors(hub: Hub, intake: IntakeProcess, stop: asyncio.Event,

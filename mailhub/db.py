@@ -24,18 +24,22 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, full fsync on commit and a busy timeout."""
+def make_engine(url: str, timeout: float = 30.0) -> Engine:
+    """An engine for the URL; SQLite gets WAL, full fsync on commit and a busy timeout.
+    `timeout`: seconds to wait for SQLite's write lock, or for a PostgreSQL connection;
+    then the statement fails (and a door answers 451) rather than keep a sender waiting."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         _WRITERS[engine] = WriteLock(Path(path) if path and path != ":memory:" else None)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # libpq counts whole seconds, and fewer than 2 as 2.
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"connect_timeout": max(2, round(timeout))})
 
 
 class WriteLock:

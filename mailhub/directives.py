@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import formatdate
@@ -32,7 +32,7 @@ from mailhub.db import transaction
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
 from mailhub.lists import MailingList
-from mailhub.message import parse
+from mailhub.message import decode_bytes, parse
 from mailhub.outbox import Claimed
 from mailhub.pipeline import MESSAGE, Envelope, insert_rows_in, stored_row
 from mailhub.registry import Kind
@@ -46,6 +46,8 @@ OUTBOX = models.Outbox.__table__  # type: ignore[attr-defined]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # no line breaks in what is written directly
 _BODY_HEADERS = ("mime-version", "content-type", "content-transfer-encoding",
                  "content-disposition", "content-language")
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")  # the email parser ends a line at each of them
+MAX_LINE = 998  # octets in a line, CRLF not counted (RFC 5322 2.1.1)
 
 
 class Refused(MailhubError):
@@ -71,7 +73,7 @@ def broadcast(hub: Hub, raw: bytes, list_names: list[str], *, sender: str = "",
     """Queue a copy of `raw` for every member of the lists. `sender` (default: the
     message's From) must be a PGD or TEAM address that lists.toml allows for each list;
     over SMTP the session must also be authenticated. Raises Refused."""
-    parsed = parse(raw)
+    parsed = parse(raw, hub.settings.filing.max_depth)
     address = (sender or parsed.from_address).lower()
     chosen = _lists(hub, list_names)
     unit = hub.registry.find(address)
@@ -87,6 +89,13 @@ def broadcast(hub: Hub, raw: bytes, list_names: list[str], *, sender: str = "",
                       "Gửi tới danh sách phải đăng nhập (SMTP AUTH)",
                       "Sending to a list needs an authenticated session (SMTP AUTH)")
     assert unit is not None  # may_send said yes
+    # The body goes out byte for byte: a line SMTP cannot carry would fail at every school.
+    if _longest_line(_split(raw)[1]) > MAX_LINE:
+        raise Refused("broadcast.line_too_long",
+                      f"Thư có dòng dài quá {MAX_LINE} byte, không gửi qua SMTP được; hãy đính "
+                      f"kèm nội dung dài dưới dạng tệp",
+                      f"The message has a line longer than {MAX_LINE} bytes, which SMTP cannot "
+                      f"carry; attach long content as a file")
     now = hub.clock()
     members = _members(hub, chosen)
     number = directive_number(parsed.subject, parsed.text[:3000])
@@ -210,10 +219,8 @@ class _Template:
         fixed["X-Mailhub-Directive"] = str(directive)
         shared = fixed.as_bytes()[:-2]  # without the blank line that ends the headers
         described = BytesHeaderParser(policy=compat32).parsebytes(head)
-        body_headers = b"".join(
-            f"{name}: {value}".encode("utf-8", "surrogateescape").replace(b"\r\n", b"\n")
-            .replace(b"\n", b"\r\n") + b"\r\n"
-            for name, value in described.raw_items() if name.lower() in _BODY_HEADERS)
+        body_headers = b"".join(_body_header(name, value) for name, value in
+                                described.raw_items() if name.lower() in _BODY_HEADERS)
         return cls(directive, shared + body_headers, body)
 
     def copy(self, hub: Hub, row: Claimed) -> bytes:
@@ -225,6 +232,27 @@ class _Template:
         to = _address_line("To", unit.name if unit else "", row.recipient)
         return (to + b"Message-ID: <" + _clean(row.message_id).encode() + b">\r\n" +
                 _list_id(hub, row.list_name) + self.common + b"\r\n" + self.body)
+
+
+def _body_header(name: str, value: str) -> bytes:
+    """One of the original's headers that describe its body, as it was, in CRLF lines; built
+    again only if a line is too long for SMTP (a file name of thousands of characters)."""
+    lines = _LINE_BREAK.split(f"{name}: {value}".encode("utf-8", "surrogateescape"))
+    if max(map(len, lines)) <= MAX_LINE:
+        return b"\r\n".join(lines) + b"\r\n"
+    text = decode_bytes(_LINE_BREAK.sub(b" ", value.encode("utf-8", "surrogateescape")))
+    found = Message()
+    found[name] = text
+    params = found.get_params(header=name) or [(text, "")]
+    header = EmailMessage(policy=email.policy.SMTP)
+    header[name] = params[0][0]
+    for key, param in params[1:]:  # folded by the policy: RFC 2231 pieces where needed
+        header.set_param(key, email.utils.collapse_rfc2231_value(param), header=name)
+    return header.as_bytes()[:-2]
+
+
+def _longest_line(data: bytes) -> int:
+    return max(map(len, _LINE_BREAK.split(data)), default=0)
 
 
 def _address_line(name: str, display: str, address: str) -> bytes:

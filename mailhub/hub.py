@@ -70,7 +70,7 @@ def open_hub(settings: Settings, clock: Callable[[], datetime] = utc_now,
     """Load and validate everything (or take `office` as read by the daemon), and bring
     the database schema up to date."""
     office = office or read_office(settings)
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, settings.database_timeout)
     ensure_schema(engine)
     return Hub(settings, office.registry, office.rules, office.lists, engine,
                Archive(settings.archive_dir), clock)

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from mailhub.errors import MailhubError
+from mailhub.faults import temporary
 from mailhub.hub import Hub
 from mailhub.pipeline import (
     MESSAGE,
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 GROUP = 64            # most messages in one commit or one filing round trip
 FILING_DELAY = 0.05   # seconds a new message may wait for others to share its filing
 ATTEMPTS = 3          # a group that took a worker down this often is kept in 'error'
+RETRY_FIRST = 0.5     # seconds before a filing the database failed is tried again,
+RETRY_LONGEST = 10.0  # doubled after each failure up to this
 
 
 class Stopping(MailhubError):
@@ -61,7 +64,8 @@ class _Arrival:
 class _Filed:
     rows: list[dict[str, Any]]
     done: Future[int]
-    attempt: int
+    attempt: int   # workers it took down so far
+    failures: int  # times the database or the disk failed it so far
 
 
 class Intake:
@@ -71,6 +75,7 @@ class Intake:
         self._thread = threading.Thread(target=self._run, name="intake", daemon=True)
         self._closing = threading.Lock()  # no arrival slips in behind the stop mark
         self._closed = False
+        self._later: list[tuple[float, list[dict[str, Any]] | None, int]] = []  # to retry
 
     def start(self) -> None:
         self._thread.start()
@@ -103,8 +108,7 @@ class Intake:
         while not stopping:
             arrivals: list[_Arrival] = []
             try:
-                job = self._jobs.get(timeout=max(0.0, due - time.monotonic())
-                                     if waiting else None)
+                job = self._jobs.get(timeout=self._timeout(waiting, due))
                 while True:
                     if job is None:
                         stopping = True
@@ -121,6 +125,7 @@ class Intake:
                 if not waiting:
                     due = time.monotonic() + FILING_DELAY
                 waiting += self._store(arrivals)
+            self._file_again()
             if waiting and (stopping or len(waiting) >= GROUP or time.monotonic() >= due):
                 # Shared out so that every worker has a part (and none a group alone).
                 share = min(GROUP, -(-len(waiting) // self.pool.processes))
@@ -128,14 +133,37 @@ class Intake:
                     self._submit(waiting[start:start + share], 1)
                 waiting = []
 
-    def _pending(self) -> list[dict[str, Any]]:
+    def _timeout(self, waiting: list[dict[str, Any]], due: float) -> float | None:
+        """How long the queue may be waited on: until the waiting messages are due for
+        the workers, or a failed filing is due again; forever when nothing is."""
+        times = ([due] if waiting else []) + [when for when, _, _ in self._later]
+        return max(0.0, min(times) - time.monotonic()) if times else None
+
+    def _again(self, rows: list[dict[str, Any]] | None, failures: int) -> None:
+        """File `rows` again later (None: every message still 'received'), waiting
+        longer after each failure: the database or the disk is back in a while."""
+        delay = min(RETRY_LONGEST, RETRY_FIRST * 2 ** min(failures, 16))
+        self._later.append((time.monotonic() + delay, rows, failures + 1))
+
+    def _file_again(self) -> None:
+        """Hand the workers again the failed filings that are due."""
+        now = time.monotonic()
+        due = [entry for entry in self._later if entry[0] <= now]
+        self._later = [entry for entry in self._later if entry[0] > now]
+        for _, rows, failures in due:
+            rows = self._pending(failures) if rows is None else rows
+            for start in range(0, len(rows), GROUP):
+                self._submit(rows[start:start + GROUP], 1, failures)
+
+    def _pending(self, failures: int = 0) -> list[dict[str, Any]]:
         try:
             with self.hub.engine.connect() as db:
                 pending = db.execute(select(MESSAGE).where(
                     MESSAGE.c.state == State.RECEIVED.value).order_by(MESSAGE.c.id))
                 rows = [dict(row) for row in pending.mappings()]
-        except Exception:
-            log.exception("listing the messages not filed yet failed; they wait for a restart")
+        except Exception as exc:
+            log.error("listing the messages not filed yet failed; trying again later: %s", exc)
+            self._again(None, failures)
             return []
         if rows:
             log.info("filing %s message(s) received before the last stop", len(rows))
@@ -158,6 +186,10 @@ class Intake:
         try:
             receipts = insert_rows(self.hub, [row for _, row in stored])
         except Exception as exc:
+            if temporary(exc):  # the database failed: every sender retries, at once
+                for arrival, _ in stored:
+                    arrival.reply.set_exception(exc)
+                return []
             if len(stored) > 1:  # one bad row fails only itself
                 return [row for one in stored for row in self._insert([one])]
             stored[0][0].reply.set_exception(exc)
@@ -166,7 +198,7 @@ class Intake:
             arrival.reply.set_result(receipt)
         return [receipt.row for receipt in receipts if not receipt.duplicate]
 
-    def _submit(self, rows: list[dict[str, Any]], attempt: int) -> None:
+    def _submit(self, rows: list[dict[str, Any]], attempt: int, failures: int = 0) -> None:
         try:
             done = self.pool.file(rows, self.hub.clock())
         except BrokenProcessPool:  # a worker died: the pool is unusable until replaced
@@ -175,7 +207,7 @@ class Intake:
             done = self.pool.file(rows, self.hub.clock())
         except RuntimeError:  # the pool is shut down: stopping, filed at the next start
             return
-        done.add_done_callback(lambda _: self._jobs.put(_Filed(rows, done, attempt)))
+        done.add_done_callback(lambda _: self._jobs.put(_Filed(rows, done, attempt, failures)))
 
     def _check(self, job: _Filed) -> None:
         """A group back from the workers. They record and log each message themselves;
@@ -185,11 +217,12 @@ class Intake:
         exc = job.done.exception()
         if exc is None:
             return
-        if not isinstance(exc, BrokenProcessPool):
-            log.error("filing %s message(s) failed; they are filed at the next start: %s",
+        if not isinstance(exc, BrokenProcessPool):  # the database or the disk failed them
+            log.error("filing %s message(s) failed; trying again later: %s",
                       len(job.rows), exc)
+            self._again(job.rows, job.failures)
         elif job.attempt < ATTEMPTS:
-            self._submit(job.rows, job.attempt + 1)
+            self._submit(job.rows, job.attempt + 1, job.failures)
         else:  # one of them kills the worker that files it: keep them all for a person
             for row in job.rows:
                 try:

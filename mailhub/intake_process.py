@@ -28,6 +28,7 @@ from typing import Any
 
 from mailhub.config import Settings
 from mailhub.errors import MailhubError
+from mailhub.faults import Fault, fault
 from mailhub.hub import Office, open_hub
 from mailhub.intake import Intake
 from mailhub.pipeline import Envelope, Receipt
@@ -40,7 +41,12 @@ RESTART_DELAY = 1.0  # seconds
 
 
 class IntakeError(MailhubError):
-    """The intake could not store a message; the door answers 451 and the sender retries."""
+    """The intake could not store a message; the door answers 451 and the sender retries.
+    `fault` says why (faults.Fault): the disk full, the database failing, ..."""
+
+    def __init__(self, message: str, fault: Fault = Fault.OTHER) -> None:
+        super().__init__(message)
+        self.fault = fault
 
 
 def _frame(value: object) -> bytes:
@@ -54,8 +60,10 @@ def _frame(value: object) -> bytes:
 def run(settings: Settings, sock: socket.socket, logging_on: bool, office: Office) -> None:
     """The intake process: take messages from the socket until the daemon closes it."""
     follow_the_daemon(logging_on)
-    intake = Intake(open_hub(settings, office=office),
-                    FilingPool(settings, settings.filing.processes, logging_on, office))
+    hub = open_hub(settings, office=office)
+    for leftover in hub.archive.remove_leftovers():
+        log.info("removed %s, a temporary file of a writer that stopped", leftover.name)
+    intake = Intake(hub, FilingPool(settings, settings.filing.processes, logging_on, office))
     intake.start()
     sending = threading.Lock()
 
@@ -64,10 +72,10 @@ def run(settings: Settings, sock: socket.socket, logging_on: bool, office: Offic
         if exc is None:
             receipt = stored.result()
             reply: tuple[Any, ...] = (ticket, Receipt(receipt.id, receipt.sha256,
-                                                      receipt.duplicate), "")
+                                                      receipt.duplicate), "", Fault.OTHER)
         else:
             log.error("storing a message failed: %s: %s", type(exc).__name__, exc)
-            reply = (ticket, None, f"{type(exc).__name__}: {exc}")
+            reply = (ticket, None, f"{type(exc).__name__}: {exc}", fault(exc))
         with sending:
             try:
                 sock.sendall(_frame(reply))
@@ -164,12 +172,12 @@ class IntakeProcess:
         try:
             while True:
                 (size,) = _SIZE.unpack(await reader.readexactly(_SIZE.size))
-                ticket, receipt, error = pickle.loads(await reader.readexactly(size))
+                ticket, receipt, error, why = pickle.loads(await reader.readexactly(size))
                 waiter, _ = self._waiting.pop(ticket, (None, None))
                 if waiter is None or waiter.done():
                     continue
                 if error:
-                    waiter.set_exception(IntakeError(error))
+                    waiter.set_exception(IntakeError(error, why))
                 else:
                     waiter.set_result(receipt)
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -16,16 +16,30 @@ import re
 from typing import Any
 
 _BARE = re.compile(r"^[\w.@:/+,#<>=-]+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and what Unicode counts as a line break (U+2028, U+2029; U+0085 is C1):
+# log viewers and str.splitlines() start a new line at each of them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# journald cuts lines longer than its LineMax (48 KiB) into entries of their own, so the
+# end of an overlong value would read as an entry the sender wrote: values are cut first.
+MAX_VALUE = 4096
+MAX_ERROR = 16384  # a traceback
 
 
-def value(text: object) -> str:
-    """One logfmt value: bare when it can be, else quoted with escapes."""
+def value(text: object, limit: int = MAX_VALUE) -> str:
+    """One logfmt value: bare when it can be, else quoted with escapes; over `limit`
+    characters, cut, with how many were left out."""
     shown = str(text)
+    if len(shown) > limit:
+        shown = f"{shown[:limit]}…(+{len(shown) - limit})"
     if shown and _BARE.match(shown):
         return shown
     shown = shown.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + _CONTROL.sub(lambda c: f"\\x{ord(c.group()):02x}", shown) + '"'
+    return '"' + _CONTROL.sub(_escape, shown) + '"'
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Logfmt(logging.Formatter):
@@ -37,7 +51,8 @@ class Logfmt(logging.Formatter):
         fields.update(getattr(record, "kv", {}))
         if record.exc_info:
             fields["error"] = self.formatException(record.exc_info)
-        return " ".join(f"{key}={value(text)}" for key, text in fields.items())
+        return " ".join(f"{key}={value(text, MAX_ERROR if key == 'error' else MAX_VALUE)}"
+                        for key, text in fields.items())
 
 
 def configure() -> None:

@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -34,7 +35,14 @@ _SPACES = re.compile(r"\s+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _REFERENCE = re.compile(r"<([^<>\s]{1,500})>")
 _ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Delivered-To")
+# Control characters (NUL, ESC, …) are noise in text and must never reach a terminal
+# (`audit show`) or a database column. C1 controls (U+0080–U+009F, the 8-bit CSI among
+# them) go only after repair(): mojibake of UTF-8 read as latin-1 is made of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1 = re.compile(r"[\x80-\x9f]")
+MAX_DEPTH = 30  # the default of [filing] max_depth
+_CONTAINER = re.compile(rb"(?:multipart|message)/", re.IGNORECASE)
+_FEED = 1 << 20  # bytes handed to the email parser at a time
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,19 @@ class ParsedMessage:
     references: tuple[str, ...] = ()  # In-Reply-To and References: what it answers
 
 
-def parse(raw: bytes) -> ParsedMessage:
-    """Parse a message; a message mail-parser cannot read still gets its headers."""
+def parse(raw: bytes, max_depth: int = MAX_DEPTH) -> ParsedMessage:
+    """Parse a message; a message mail-parser cannot read still gets its headers. One nested
+    more than `max_depth` levels is not read further: its headers, and `unreadable` says why."""
     try:
-        msg = email.message_from_bytes(raw)
+        msg = message_from_bytes(raw)
+    except RecursionError:  # only hundreds of levels exhaust the stack: far past any limit
+        return _headers_only(raw, _nested(0, max_depth))
+    except Exception as exc:
+        return _headers_only(raw, f"{type(exc).__name__}: {exc}")
+    try:
+        too_deep = _too_deep(msg, max_depth) if _containers(raw) > max_depth else ""
+        if too_deep:
+            return _headers_only(raw, too_deep)
         headers = _header_fields(msg)
         # mail-parser reads the body and attachments. Its own parse of every address header
         # (~40 % of its time) is not used — ours, above, repairs mislabelled charsets — so
@@ -82,6 +99,42 @@ def parse(raw: bytes) -> ParsedMessage:
         return _headers_only(raw, f"{type(exc).__name__}: {exc}")
 
 
+def message_from_bytes(raw: bytes) -> Message:
+    """email.message_from_bytes, fed a mebibyte at a time: the same Message, at half the
+    peak memory (the whole text at once makes the parser hold it 4 bytes a character)."""
+    feeder = BytesFeedParser(_factory=Message, policy=compat32)
+    view = memoryview(raw)
+    for start in range(0, len(raw), _FEED):
+        feeder.feed(bytes(view[start:start + _FEED]))
+    return feeder.close()
+
+
+def _containers(raw: bytes) -> int:
+    """How many times a multipart or message type is named: the nesting is no deeper, so
+    most mail needs no walk of its tree."""
+    return sum(1 for _ in _CONTAINER.finditer(raw))
+
+
+def _too_deep(msg: Message, max_depth: int) -> str:
+    """Why `msg` is nested deeper than `max_depth` (multiparts and attached messages), or ""."""
+    deepest, stack = 0, [(msg, 0)]
+    while stack:  # iterative: a recursive walk is what such a message is built to break
+        part, depth = stack.pop()
+        children = part.get_payload()
+        if isinstance(children, list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, Message))
+    return _nested(deepest, max_depth) if deepest > max_depth else ""
+
+
+def _nested(depth: int, max_depth: int) -> str:
+    levels = f"{depth} tầng" if depth else "quá nhiều tầng"
+    levels_en = f"{depth} levels" if depth else "too many levels"
+    return (f"thư lồng nhau {levels}, quá giới hạn {max_depth} / nested {levels_en} deep, "
+            f"more than the limit of {max_depth} ([filing] max_depth)")
+
+
 def _header_fields(msg: Message) -> dict[str, Any]:
     name, address = sender(msg)
     return dict(message_id=message_id(msg), subject=header_text(raw_header(msg, "Subject")),
@@ -92,7 +145,7 @@ def _header_fields(msg: Message) -> dict[str, Any]:
 
 def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
     try:
-        msg = email.message_from_bytes(raw[:1_000_000])
+        msg = header_block(raw)
         name, address = sender(msg)
         subject = header_text(raw_header(msg, "Subject"))
         return ParsedMessage(message_id(msg), subject, name, address, (), header_date(msg), "",
@@ -155,7 +208,8 @@ def header_text(value: str | None) -> str:
         position = word.end()
     parts.append(_flush(pending))
     parts.append(_raw_text(value[position:]))
-    text = repair(_CONTROL.sub("", "".join(parts)))  # before collapsing spaces: "à" is C3 A0
+    text = _C1.sub("", repair(_CONTROL.sub("", "".join(parts))))  # before collapsing
+    # spaces: "à" in UTF-8 is C3 A0, and A0 is a space in latin-1
     return _SPACES.sub(" ", text).strip()
 
 
@@ -194,7 +248,7 @@ def sender(msg: Message) -> tuple[str, str]:
 
 def message_id(msg: Message) -> str:
     value = _raw_text(raw_header(msg, "Message-ID") or "")
-    return _CONTROL.sub("", _SPACES.sub("", value)).strip("<>")[:500]
+    return _C1.sub("", _CONTROL.sub("", _SPACES.sub("", value))).strip("<>")[:500]
 
 
 def references(msg: Message) -> tuple[str, ...]:
@@ -252,9 +306,9 @@ def _body_text(parsed: Any, problems: list[str]) -> str:
         plain, html = _decode_parts(parsed.message, "plain"), _decode_parts(parsed.message, "html")
         problems.append("body charset label was wrong; decoded by guessing")
     if plain:
-        return repair(_clean_lines("\n".join(plain)))
+        return _C1.sub("", repair(_clean_lines("\n".join(plain))))
     if html:
-        return repair(html_to_text(_clean_lines("\n".join(html))))
+        return _C1.sub("", repair(html_to_text(_clean_lines("\n".join(html)))))
     return ""
 
 

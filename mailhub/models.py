@@ -99,7 +99,7 @@ class Refusal(SQLModel, table=True):
 
 
 class Staff(SQLModel, table=True):
-    """An office staff account: SMTP AUTH now, the web console later."""
+    """An office staff account, for SMTP AUTH and the web console."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=500, unique=True)
@@ -107,6 +107,32 @@ class Staff(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     created_at: datetime = Field(sa_column=_when(nullable=False))
     disabled: bool = False
+    team: str = Field(default="", max_length=64)  # role team: the registry code of its team
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser of the web console. The cookie holds a random token; only its
+    sha256 is kept, so a copy of the database signs nobody in."""
+
+    __tablename__ = "console_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    staff: int = Field(foreign_key="staff.id", index=True)
+    csrf: str = Field(max_length=64)                 # the token every form must carry
+    created_at: datetime = Field(sa_column=_when(nullable=False))
+    expires_at: datetime = Field(sa_column=_when(nullable=False, index=True))
+
+
+class Review(SQLModel, table=True):
+    """A person's decision on a quarantined message: released (filed under a topic) or
+    rejected, by whom, when and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message: int = Field(foreign_key="message.id", index=True)
+    at: datetime = Field(sa_column=_when(nullable=False))
+    staff: str = Field(max_length=500)
+    action: str = Field(max_length=16)               # release | reject
+    topic: str = Field(default="", max_length=64)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class ImapCheckpoint(SQLModel, table=True):

@@ -8,6 +8,7 @@ outbound path; sending is the outbox's business.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, time
 from email.message import EmailMessage, Message
 from email.utils import formatdate, make_msgid
@@ -28,6 +29,11 @@ ROBOTS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply",
           "donotreply", "bounce", "bounces")
 LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
 MASS_PRECEDENCE = ("bulk", "list", "junk")
+# The one shape of address a notice goes to: a plain ASCII addr-spec (RFC 5321 sizes). A
+# Return-Path is the sender's to write: folded lines, lists, NUL or a Unicode line break
+# in it must not become a recipient nor a header of the notice.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+                      r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def queue_rejection_notice(hub: Hub, outcome: Outcome, raw: bytes, mailbox: str) -> int:
@@ -60,11 +66,12 @@ def queue_rejection_notice(hub: Hub, outcome: Outcome, raw: bytes, mailbox: str)
 
 
 def _reply_address(headers: Message) -> str:
-    """Return-Path when the message has one (an empty one is a bounce: no answer), else From."""
+    """Return-Path when the message has one (an empty one is a bounce: no answer), else From;
+    "" when that is not one plain address."""
     return_path = raw_header(headers, "Return-Path")
-    if return_path is not None:
-        return return_path.strip().strip("<>").strip().lower()
-    return sender(headers)[1]
+    address = (return_path.strip().removeprefix("<").removesuffix(">").strip()
+               if return_path is not None else sender(headers)[1])
+    return address.lower() if _ADDRESS.fullmatch(address) else ""
 
 
 def _personal(hub: Hub, address: str) -> bool:

@@ -36,6 +36,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from mailhub import chain, models
 from mailhub.db import transaction
 from mailhub.hub import Hub
+from mailhub.running import alive
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def release_dead_claims(hub: Hub) -> int:
         claimers = db.execute(select(OUTBOX.c.claimed_by).distinct()
                               .where(OUTBOX.c.state == "sending",
                                      OUTBOX.c.claimed_by.like(f"{host}:%"))).scalars().all()
-    dead = [c for c in claimers if not _alive(int(c.rsplit(":", 1)[1]))]
+    dead = [c for c in claimers if not alive(int(c.rsplit(":", 1)[1]))]
     if not dead:
         return 0
     with transaction(hub.engine) as db:
@@ -115,18 +116,6 @@ def release_dead_claims(hub: Hub) -> int:
     log.warning("outbox: %s row(s) of stopped process(es) %s are due again", released,
                 ", ".join(dead))
     return int(released)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def release(hub: Hub, me: str, rows: list[Claimed]) -> None:

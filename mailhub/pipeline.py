@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 from mailhub import authenticity, chain, models
 from mailhub.classify import Filing, classify
 from mailhub.db import lock_key, transaction
+from mailhub.faults import temporary
 from mailhub.hub import Hub
 from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
@@ -201,11 +202,14 @@ def record_filing(hub: Hub, row: dict[str, Any], decision: Decision) -> Outcome:
 
 def record_many(hub: Hub, decided: Sequence[tuple[dict[str, Any], Decision]]) -> list[Outcome]:
     """Write decisions in one transaction; each one unless its message was filed meanwhile.
-    If the group fails, each is tried alone, so one bad message fails only itself."""
+    If the group fails, each is tried alone, so one bad message fails only itself; if the
+    database fails (faults.temporary), that is raised and nothing is recorded."""
     try:
         with transaction(hub.engine, durable=False) as db:
             recorded = _record(db, decided)
     except Exception as exc:
+        if temporary(exc):  # the database failed, not a message: all stay 'received'
+            raise
         if len(decided) > 1:
             return [record_filing(hub, row, decision) for row, decision in decided]
         return [record_failure(hub, decided[0][0]["id"], exc)]
@@ -272,7 +276,7 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     now = now or hub.clock()
     received = _utc(row["received_at"]).astimezone(hub.settings.zone)
     raw = raw if raw is not None else hub.archive.read(row["sha256"])
-    parsed = parse(raw)
+    parsed = parse(raw, hub.settings.filing.max_depth)
     changes: dict[str, object] = dict(
         message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
         from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,

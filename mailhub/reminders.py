@@ -189,3 +189,20 @@ def _summary(hub: Hub, owed: Requirement, team: Unit, standings: list[Standing],
 def _when(hub: Hub, when: datetime | None) -> str:
     return when.astimezone(hub.settings.zone).strftime("%H:%M %d/%m/%Y") if when else ""
 
+
+
+def remind_missing(hub: Hub, month: str, requirement: Requirement | None = None,
+                   level: Kind | None = None, codes: set[str] | None = None) -> int:
+    """Queue a reminder now to each school still missing the report for `month` (of
+    `level`, of `codes` if given): a person asked for it (`mailhub report remind`, the
+    console's compliance page). Once a day per school at most; returns how many queued."""
+    owed = requirement or hub.rules.reporting.monthly
+    today = hub.clock().astimezone(hub.settings.zone).date().isoformat()
+    queued = 0
+    for standing in compliance(hub, month, level, owed):
+        if standing.state != MISSING or (codes is not None and standing.unit.code not in codes):
+            continue
+        key = f"nhac.{owed.topic}.{month}.tay.{today}.{standing.unit.code}"
+        queued += _queue(hub, key, "reminder", standing.unit.email, standing.unit.code,
+                         _reminder(hub, owed, standing, month))
+    return queued

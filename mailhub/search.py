@@ -43,7 +43,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from mailhub import models
+from mailhub import models, teams
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
 from mailhub.registry import SCHOOL_LEVELS
@@ -179,6 +179,7 @@ class Filters:
     since: date | None = None    # received on or after
     until: date | None = None    # received on or before
     period: str | None = None    # YYYY-MM the filing counts for
+    team: str | None = None      # only what this team's staff may see (teams.py)
 
 
 @dataclass
@@ -219,7 +220,7 @@ def search(hub: Hub, query: str, filters: Filters | None = None, *, rank: bool =
     keys = _key_range(filters, hub.settings.zone)
     with hub.engine.connect() as db:
         find = _postgres_keys if db.dialect.name == "postgresql" else _sqlite_keys
-        found = find(db, parsed, filters, keys, limit, rank)
+        found = find(db, parsed, filters, keys, limit, rank, _team(hub, filters))
         return _hits(db, [key & _IDS for key in found], parsed)
 
 
@@ -264,6 +265,15 @@ def _key_range(filters: Filters, zone: tzinfo) -> tuple[int, int]:
     return low, high
 
 
+def _team(hub: Hub, filters: Filters) -> tuple[str, dict[str, Any]]:
+    if not filters.team:
+        return "", {}
+    team = hub.registry.by_code.get(filters.team)
+    if team is None:
+        raise SearchError(f"không có tổ / no team {filters.team!r}")
+    return f" AND {teams.CONDITION}", teams.params(team)
+
+
 def _sender(filters: Filters) -> tuple[str, dict[str, Any]]:
     if not filters.sender:
         return "", {}
@@ -273,7 +283,7 @@ def _sender(filters: Filters) -> tuple[str, dict[str, Any]]:
 
 
 def _sqlite_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int, int],
-                 limit: int, rank: bool) -> list[int]:
+                 limit: int, rank: bool, team: tuple[str, dict[str, Any]]) -> list[int]:
     """FTS5: the words and tags in one MATCH; the key range and the order are the rowid's,
     so newest first reads only the matches it returns."""
     terms = " AND ".join(" + ".join(f'"{w}"' + (" *" if p else "")
@@ -281,6 +291,7 @@ def _sqlite_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int
                          for t in query.terms)
     match = f"words : ({terms})" + "".join(f' AND tags : "{t}"' for t in _tags(filters))
     sender, values = _sender(filters)
+    sender, values = sender + team[0], {**values, **team[1]}
     join = " JOIN message ON message.id = (search_index.rowid & 2147483647)" if sender else ""
     found = (f"SELECT search_index.rowid FROM search_index{join} WHERE search_index MATCH "
              f":match AND search_index.rowid BETWEEN :low AND :high{sender} ORDER BY ")
@@ -296,7 +307,7 @@ def _sqlite_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int
 
 
 def _postgres_keys(db: Connection, query: Query, filters: Filters, keys: tuple[int, int],
-                   limit: int, rank: bool) -> list[int]:
+                   limit: int, rank: bool, team: tuple[str, dict[str, Any]]) -> list[int]:
     """GIN: the words as a tsquery literal, the tags as an array the row's contains. A GIN
     index knows no order, so the newest matches are looked for window by window (_windows),
     each a bitmap of that window's matches, not of the whole archive's."""
@@ -307,6 +318,7 @@ def _postgres_keys(db: Connection, query: Query, filters: Filters, keys: tuple[i
                        + ")" for t in query.terms)
     tags = _tags(filters)
     sender, values = _sender(filters)
+    sender, values = sender + team[0], {**values, **team[1]}
     join = " JOIN message ON message.id = (s.key & 2147483647)" if sender else ""
     newest = (f"SELECT s.key FROM search_index AS s{join} WHERE s.words @@ CAST(:match AS "
               "tsquery)" + (" AND s.tags @> CAST(:tags AS text[])" if tags else "") +

@@ -1,4 +1,4 @@
-"""Office staff accounts: who may log in (SMTP AUTH now, the web console later).
+"""Office staff accounts: who may log in (SMTP AUTH and the web console).
 
 Passwords are kept only as scrypt hashes (a memory-hard KDF from the standard
 library); checking one takes tens of milliseconds on purpose.
@@ -47,21 +47,64 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(found, base64.b64decode(key))
 
 
-def add_user(hub: Hub, email: str, role: Role, password: str) -> None:
-    """Create an account, or set the password and role of an existing one."""
+def add_user(hub: Hub, email: str, role: Role, password: str, team: str = "") -> None:
+    """Create an account, or set the password, role and team of an existing one. A team
+    account belongs to `team` (a TEAM code of the registry; default: the team whose address
+    it is); one without a team may use SMTP AUTH but not the console."""
     email = email.strip().lower()
     if "@" not in email:
         raise MailhubError(f"địa chỉ không hợp lệ / not an address: {email!r}")
     if len(password) < MIN_PASSWORD:
         raise MailhubError(f"mật khẩu quá ngắn (tối thiểu {MIN_PASSWORD} ký tự) / "
                            f"password too short (at least {MIN_PASSWORD} characters)")
+    team = team_code(hub, role, team, email)
     with Session(hub.engine) as session:
         account = session.exec(select(models.Staff).where(models.Staff.email == email)).first()
         if account is None:
             account = models.Staff(email=email, role=role.value, password_hash="",
                                    created_at=hub.clock())
         account.role, account.password_hash = role.value, hash_password(password)
+        account.team = team
         session.add(account)
+        session.commit()
+
+
+def team_code(hub: Hub, role: Role, team: str, email: str = "") -> str:
+    """The registry's code of a team account's team ("" if none is given and `email` is
+    no team's address); MailhubError for a code that is no team."""
+    teams = {u.code.lower(): u.code for u in hub.registry.teams()}
+    if role is not Role.TEAM:
+        if team:
+            raise MailhubError(f"chỉ tài khoản vai trò team mới thuộc một tổ / only a team "
+                               f"account belongs to a team (role {role.value})")
+        return ""
+    if not team:
+        own = hub.registry.find(email)
+        return own.code if own is not None and own.code.lower() in teams else ""
+    if team.lower() not in teams:
+        raise MailhubError(f"tài khoản tổ cần --team, một trong / a team account needs "
+                           f"--team, one of: {', '.join(sorted(teams.values()))}")
+    return teams[team.lower()]
+
+
+def users(hub: Hub) -> list[models.Staff]:
+    with Session(hub.engine) as session:
+        return list(session.exec(select(models.Staff).order_by(models.Staff.email)).all())
+
+
+def set_disabled(hub: Hub, email: str, disabled: bool) -> None:
+    """Lock an account out (or let it in again); its console sessions end at once."""
+    with Session(hub.engine) as session:
+        account = session.exec(select(models.Staff).where(
+            models.Staff.email == email.strip().lower())).first()
+        if account is None:
+            raise MailhubError(f"không có tài khoản / no account {email!r}")
+        account.disabled = disabled
+        session.add(account)
+        if disabled:
+            for open_session in session.exec(select(models.ConsoleSession).where(
+                    models.ConsoleSession.staff == account.id)).all():
+                session.delete(open_session)
         session.commit()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 
 from mailhub import models
 from mailhub.hub import Hub
+from mailhub.running import alive
 
 HEARTBEAT = 30  # seconds
 MESSAGE = models.Message.__table__  # type: ignore[attr-defined]
@@ -32,10 +33,14 @@ def write(hub: Hub, running: dict[str, Any]) -> None:
     path = status_file(hub)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({**running, "pid": os.getpid(),
-                                     "updated_at": hub.clock().isoformat()},
-                                    ensure_ascii=False), encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(json.dumps({**running, "pid": os.getpid(),
+                                         "updated_at": hub.clock().isoformat()},
+                                        ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:  # the disk is full: no half-written file left behind
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def collect(hub: Hub) -> dict[str, Any]:
@@ -43,7 +48,7 @@ def collect(hub: Hub) -> dict[str, Any]:
     daemon: dict[str, Any] = {"running": False}
     try:
         daemon = json.loads(status_file(hub).read_text(encoding="utf-8"))
-        daemon["running"] = daemon.get("state") == "running" and _alive(int(daemon["pid"]))
+        daemon["running"] = daemon.get("state") == "running" and alive(int(daemon["pid"]))
     except (OSError, ValueError, KeyError):
         pass
     with hub.engine.connect() as db:
@@ -65,16 +70,6 @@ def collect(hub: Hub) -> dict[str, Any]:
                 "SELECT id, next_run_time FROM apscheduler_jobs ORDER BY next_run_time")
             jobs = [dict(id=job_id, next_run=_from_epoch(when)) for job_id, when in stored]
     return dict(daemon=daemon, messages=messages, outbox=outbox, last_errors=errors, jobs=jobs)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's: it runs
-        return True
-    return True
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -25,18 +25,30 @@ from .test_smtp import SCHOOL, TEAM, free_port
 
 
 class Daemon:
-    def __init__(self, config: Path, port: int) -> None:
-        self.config, self.port = config, port
+    """`mailhub serve` in a subprocess. Its output goes to a pipe, or to `log` (appended)
+    for a test that makes it log more than a pipe holds unread."""
+
+    def __init__(self, config: Path, port: int, log: Path | None = None) -> None:
+        self.config, self.port, self.log = config, port, log
         self.process: subprocess.Popen[bytes] | None = None
+
+    def output(self) -> str:
+        if self.log is not None:
+            return self.log.read_text(encoding="utf-8", errors="replace")
+        assert self.process is not None and self.process.stdout is not None
+        return self.process.stdout.read().decode()
 
     def start(self) -> None:
         # A session of its own, as a service has: a signal to the group reaches all of it.
+        output = self.log.open("ab") if self.log is not None else subprocess.PIPE
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mailhub", "--config", str(self.config), "serve"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.log is not None:
+            output.close()  # type: ignore[union-attr]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read().decode()  # type: ignore[union-attr]
+            assert self.process.poll() is None, self.output()
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
@@ -54,7 +66,7 @@ class Daemon:
 def daemon(config_file: Path) -> Iterator[Daemon]:
     port = free_port()
     with config_file.open("a", encoding="utf-8") as handle:
-        handle.write(f'[smtp]\nlisten = "127.0.0.1:{port}"\n')
+        handle.write(f'[smtp]\nlisten = "127.0.0.1:{port}"\n[web]\nlisten = ""\n')
     running = Daemon(config_file, port)
     yield running
     if running.process is not None:

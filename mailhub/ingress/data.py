@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 
 END = b"\r\n.\r\n"
 CHUNK = 1 << 20   # at most this much is taken from the stream per read
-TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
-TOO_MUCH = "552 5.3.4 Error: Too much mail data"
+# Vietnamese without marks first (the reply may not be UTF-8), then English.
+TOO_LONG = ("500 5.5.6 Thu co dong dai qua 998 ky tu, SMTP khong chuyen nguyen ven duoc; "
+            "hay gui lai duoi dang tep dinh kem / Line too long (RFC 5321 4.5.3.1.6)")
+TOO_MUCH = "552 5.3.4 Thu qua lon / Too much mail data"
 
 
 class WholeData(SMTP):

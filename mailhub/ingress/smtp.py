@@ -31,9 +31,10 @@ from mailhub.bounces import take_bounce, verp_row
 from mailhub.db import transaction
 from mailhub.directives import Refused, broadcast
 from mailhub.errors import TemporaryDnsError
+from mailhub.faults import Fault
 from mailhub.hub import Hub
 from mailhub.ingress.data import WholeData
-from mailhub.intake_process import IntakeProcess
+from mailhub.intake_process import IntakeError, IntakeProcess
 from mailhub.message import header_block, message_id, sender
 from mailhub.pipeline import Envelope
 from mailhub.policy import decide, gather
@@ -52,6 +53,10 @@ NO_SUCH_RECIPIENT = ("550 5.1.1 Dia chi nguoi nhan khong thuoc he thong nay / "
 TOO_MANY_RECIPIENTS = "452 4.5.3 Qua nhieu nguoi nhan / Too many recipients"
 TRY_LATER = ("451 4.3.0 Loi tam thoi khi luu thu, xin gui lai sau / "
              "Temporary failure storing the message, please retry later")
+DISK_FULL = ("451 4.3.1 May chu het cho luu tru, xin gui lai sau / "
+             "Mail system full (no space left to store the message), please retry later")
+DATABASE_DOWN = ("451 4.3.0 Co so du lieu tam thoi khong san sang, xin gui lai sau / "
+                 "Database temporarily unavailable, please retry later")
 TOO_MANY_SESSIONS = "421 4.7.0 Qua nhieu ket noi, xin thu lai sau / Too many connections"
 DNS_TRY_LATER = ("451 4.4.3 Loi tam thoi khi tra cuu DNS de xac thuc nguoi gui, xin gui lai "
                  "sau / Temporary DNS failure checking the sender (SPF/DKIM/DMARC), please "
@@ -59,6 +64,7 @@ DNS_TRY_LATER = ("451 4.4.3 Loi tam thoi khi tra cuu DNS de xac thuc nguoi gui, 
 TOO_MANY_FAILED_LOGINS = ("454 4.7.0 Dang nhap sai qua nhieu lan, xin thu lai sau / "
                           "Too many failed logins, try again later")
 OWNED_KINDS = (Kind.PGD, Kind.TEAM)
+TRY_AGAIN = {Fault.FULL: DISK_FULL, Fault.DATABASE: DATABASE_DOWN}  # else TRY_LATER
 
 
 class Door:
@@ -158,7 +164,10 @@ class Door:
             raw = verified.stamped(raw)
         try:
             receipt = await self.intake.receive(raw, arrival, found_id)
-        except Exception:  # disk full, database down: the sender must retry, never lose it
+        except IntakeError as exc:  # disk full, database down: the sender retries
+            log.warning("storing a message from %s failed: %s", arrival.source, exc)
+            return TRY_AGAIN.get(exc.fault, TRY_LATER)
+        except Exception:  # never lost either: not acknowledged, so the sender retries
             log.exception("storing a message from %s failed", arrival.source)
             return TRY_LATER
         return f"250 2.0.0 OK: da nhan / queued as {receipt.id}"
