@@ -21,6 +21,7 @@ import authres.dmarc
 from publicsuffixlist import PublicSuffixList
 
 from mailhub.config import Settings
+from mailhub.message import head_end
 from mailhub.rules import AuthenticationRule
 from mailhub.verdict import Action
 
@@ -190,11 +191,8 @@ def _property(result: Any, kind: str, name: str) -> str:
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
     """(the header lines with their line ends, the rest from the blank line on)."""
-    ends = [(i, n) for i, n in ((raw.find(b"\r\n\r\n"), 2), (raw.find(b"\n\n"), 1)) if i >= 0]
-    if not ends:
-        return raw, b""
-    i, n = min(ends)
-    return raw[:i + n], raw[i + n:]
+    end = head_end(raw)[0]
+    return raw[:end], raw[end:]
 
 
 def _head(raw: bytes) -> bytes:

@@ -32,7 +32,7 @@ from mailhub.db import transaction
 from mailhub.errors import MailhubError
 from mailhub.hub import Hub
 from mailhub.lists import MailingList
-from mailhub.message import decode_bytes, parse
+from mailhub.message import decode_bytes, head_end, parse
 from mailhub.outbox import Claimed
 from mailhub.pipeline import MESSAGE, Envelope, insert_rows_in, stored_row
 from mailhub.registry import Kind
@@ -283,11 +283,8 @@ def _clean(text: str) -> str:
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
     """Headers and body of a message, at the first empty line."""
-    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
-    if not ends:
-        return raw, b""
-    at, size = min(ends)
-    return raw[:at + size // 2], raw[at + size:]
+    head, body = head_end(raw)
+    return raw[:head], raw[body:]
 
 
 # ------------------------------------------------------------------ reading back

@@ -41,7 +41,6 @@ _ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Delivered-To")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _C1 = re.compile(r"[\x80-\x9f]")
 MAX_DEPTH = 30  # the default of [filing] max_depth
-_CONTAINER = re.compile(rb"(?:multipart|message)/", re.IGNORECASE)
 _FEED = 1 << 20  # bytes handed to the email parser at a time
 
 
@@ -78,7 +77,7 @@ def parse(raw: bytes, max_depth: int = MAX_DEPTH) -> ParsedMessage:
     except Exception as exc:
         return _headers_only(raw, f"{type(exc).__name__}: {exc}")
     try:
-        too_deep = _too_deep(msg, max_depth) if _containers(raw) > max_depth else ""
+        too_deep = _too_deep(msg, max_depth)
         if too_deep:
             return _headers_only(raw, too_deep)
         headers = _header_fields(msg)
@@ -109,14 +108,9 @@ def message_from_bytes(raw: bytes) -> Message:
     return feeder.close()
 
 
-def _containers(raw: bytes) -> int:
-    """How many times a multipart or message type is named: the nesting is no deeper, so
-    most mail needs no walk of its tree."""
-    return sum(1 for _ in _CONTAINER.finditer(raw))
-
-
 def _too_deep(msg: Message, max_depth: int) -> str:
-    """Why `msg` is nested deeper than `max_depth` (multiparts and attached messages), or ""."""
+    """Why `msg` is nested deeper than `max_depth` (multiparts and attached messages), or "".
+    A walk of the parsed tree costs microseconds: a scan of the raw bytes would cost more."""
     deepest, stack = 0, [(msg, 0)]
     while stack:  # iterative: a recursive walk is what such a message is built to break
         part, depth = stack.pop()
@@ -157,9 +151,20 @@ def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
 
 def header_block(raw: bytes) -> Message:
     """The headers alone (the body is not read): what a door needs to decide at once."""
-    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
-              default=len(raw))
-    return BytesHeaderParser(policy=compat32).parsebytes(raw[:end + 4])
+    return BytesHeaderParser(policy=compat32).parsebytes(raw[:head_end(raw)[1]])
+
+
+def head_end(raw: bytes) -> tuple[int, int]:
+    """Where the header lines end (after the last one's line end) and where the body
+    begins (after the empty line); both len(raw) when there is no empty line. A CRLF
+    message is not scanned to its end for an LF-only empty line."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, len(raw) if crlf < 0 else crlf)
+    if lf >= 0:
+        return lf + 1, lf + 2
+    if crlf >= 0:
+        return crlf + 2, crlf + 4
+    return len(raw), len(raw)
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
