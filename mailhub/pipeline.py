@@ -265,7 +265,9 @@ class Decision:
     hits: list[Hit]
     filing: Filing | None
     outcome: Outcome
-    words: list[str] | None = None  # what search indexes, folded where the CPU work is done
+    # what search indexes, joined by spaces: folded where the CPU work is done, and one
+    # string is far cheaper than a list to send back from a filing worker
+    words: str | None = None
 
 
 def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
@@ -305,7 +307,8 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
         outcome.level, outcome.period = filing.level, filing.period
         outcome.topics = filing.topic_ids
         outcome.team, outcome.urgent = filing.team, filing.urgent
-    words = document([parsed.subject, *(a.name for a in parsed.attachments), parsed.text])
+    words = " ".join(document([parsed.subject, *(a.name for a in parsed.attachments),
+                               parsed.text]))
     return Decision(changes, parsed, hits, filing, outcome, words)
 
 

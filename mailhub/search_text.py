@@ -38,6 +38,8 @@ _SCANNED = 200_000    # characters of a long body looked at for a snippet
 _SLICE = 65_536       # characters of a long text folded at once
 _VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones, hats, horn
 _NOT_ALNUM = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+# After NFD, đ -> d and lower case: a letter that is neither ASCII nor a Vietnamese mark
+_NOT_VIETNAMESE = re.compile(f"[^\x00-\x7f{_VIETNAMESE_MARKS}]")
 
 
 class QueryError(MailhubError):
@@ -47,6 +49,17 @@ class QueryError(MailhubError):
 def words(text: str, limit: int | None = None) -> list[str]:
     """The folded words of `text`, in order, each cut to MAX_LENGTH; with `limit`, the first
     so many (a long text is folded a slice at a time, as far as they reach)."""
+    found = _uncut_words(text, limit)
+    if found and max(map(len, found)) > MAX_LENGTH:
+        found = _shortened(found)
+    return found
+
+
+def _shortened(found: list[str]) -> list[str]:
+    return [word[:MAX_LENGTH] for word in found]
+
+
+def _uncut_words(text: str, limit: int | None) -> list[str]:
     found: list[str] = []
     start = 0
     while start < len(text) and (limit is None or len(found) < limit):
@@ -59,8 +72,6 @@ def words(text: str, limit: int | None = None) -> list[str]:
         start = end
     if limit is not None:
         del found[limit:]
-    if found and max(map(len, found)) > MAX_LENGTH:
-        found = [word[:MAX_LENGTH] for word in found]
     return found
 
 
@@ -69,10 +80,9 @@ def _folded_words(text: str) -> list[str]:
     every letter besides ASCII is a base letter and Vietnamese marks once decomposed, the
     folded text is the ASCII left, whose words split in C."""
     bare = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "d").lower()
-    ascii_ = bare.encode("ascii", "ignore")
-    if len(ascii_) + sum(map(bare.count, _VIETNAMESE_MARKS)) != len(bare):
+    if _NOT_VIETNAMESE.search(bare):
         return _WORD.findall(fold(text))  # other letters or marks: the general way
-    return ascii_.translate(_NOT_ALNUM).decode("ascii").split()
+    return bare.encode("ascii", "ignore").translate(_NOT_ALNUM).decode("ascii").split()
 
 
 def document(fields: Sequence[str]) -> list[str]:
@@ -80,10 +90,18 @@ def document(fields: Sequence[str]) -> list[str]:
     a word's repeats past MAX_REPEATS are PLACEHOLDER."""
     found: list[str] = []
     for field in fields:
-        found += words(field, MAX_WORDS - len(found))
+        found += _uncut_words(field, MAX_WORDS - len(found))
         if len(found) >= MAX_WORDS:
             break
-    over = {word for word, n in Counter(found).items() if n > MAX_REPEATS}
+    if len(found) <= MAX_REPEATS:
+        return _shortened(found) if found and max(map(len, found)) > MAX_LENGTH else found
+    # The longest word is looked for among the distinct ones (a fraction of all): cutting
+    # to MAX_LENGTH may merge words, so then they are counted again.
+    counts = Counter(found)
+    if max(map(len, counts)) > MAX_LENGTH:
+        found = _shortened(found)
+        counts = Counter(found)
+    over = {word for word, n in counts.items() if n > MAX_REPEATS}
     if over:
         seen = dict.fromkeys(over, 0)
         for i, word in enumerate(found):
