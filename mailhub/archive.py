@@ -2,17 +2,24 @@
 
 A message lives at archive/ab/<sha256>.eml (256 folders: a year of a district's
 mail is a few hundred files per folder). It is written to a temporary
-file, fsync'd, renamed into place and its folder fsync'd before anyone is told
-it is stored, so a crash leaves either the whole file or nothing: at most a temporary
-file in archive/tmp, named after the process that wrote it, which remove_leftovers()
-deletes once that process is gone.
+file, made durable, renamed into place and the new name made durable before anyone is
+told it is stored, so a crash leaves either the whole file or nothing: at most a
+temporary file in archive/tmp, named after the process that wrote it, which
+remove_leftovers() deletes once that process is gone.
+
+One message is made durable with an fsync of its file and of its folder. A group
+(store_many) is made durable with two flushes of the whole file system (Linux syncfs),
+one before the renames and one after: two fsyncs per message cost the kernel about six
+times more than two flushes per group.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from mailhub.errors import ArchiveError
@@ -35,23 +42,66 @@ class Archive:
         if final.exists():
             return sha256, False
         try:
-            self._ensure_dir(self._tmp)
-            self._ensure_dir(final.parent)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=f"{sha256[:16]}.{os.getpid()}.",
-                                            suffix=".tmp")
+            tmp = self._write(sha256, raw)
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(raw)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp_name, final)
+                _sync([tmp])
+                os.replace(tmp, final)
             except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
                 raise
-            _fsync_dir(final.parent)
+            _sync([final.parent])
         except OSError as exc:
             raise ArchiveError(f"cannot store {sha256} in {self.root}: {exc}") from exc
         return sha256, True
+
+    def store_many(self, raws: Sequence[bytes]) -> list[tuple[str, bool] | ArchiveError]:
+        """store() for a group, made durable together (see the module's note). A message
+        that cannot be written (disk full) fails alone; a failed flush fails the group."""
+        results: list[tuple[str, bool] | ArchiveError] = []
+        written: dict[str, tuple[Path, list[int]]] = {}  # sha256 -> temporary file, places
+        for raw in raws:
+            sha256 = hashlib.sha256(raw).hexdigest()
+            if sha256 in written:  # the same bytes twice in the group: written once
+                written[sha256][1].append(len(results))
+                results.append((sha256, False))
+                continue
+            results.append((sha256, False))
+            if self.path_for(sha256).exists():
+                continue
+            try:
+                written[sha256] = (self._write(sha256, raw), [len(results) - 1])
+            except OSError as exc:
+                results[-1] = ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
+        if not written:
+            return results
+        try:
+            _sync([tmp for tmp, _ in written.values()], self.root)  # the bytes, then names
+            for sha256, (tmp, _) in written.items():
+                os.replace(tmp, self.path_for(sha256))
+            _sync({self.path_for(sha256).parent for sha256 in written}, self.root)
+        except OSError as exc:
+            for sha256, (tmp, places) in written.items():
+                tmp.unlink(missing_ok=True)
+                for place in places:
+                    results[place] = ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
+            return results
+        for sha256, (_, places) in written.items():
+            results[places[0]] = (sha256, True)
+        return results
+
+    def _write(self, sha256: str, raw: bytes) -> Path:
+        """The bytes in a new temporary file (not yet durable); nothing left on failure."""
+        self._ensure_dir(self._tmp)
+        self._ensure_dir(self.path_for(sha256).parent)
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix=f"{sha256[:16]}.{os.getpid()}.",
+                                    suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name)
 
     def read(self, sha256: str) -> bytes:
         try:
@@ -80,14 +130,36 @@ class Archive:
             return
         missing = [p for p in (path, *path.parents) if not p.exists()]
         path.mkdir(parents=True, exist_ok=True)
-        for created in reversed(missing):  # make each new folder's name durable too
-            _fsync_dir(created.parent)
+        _sync([created.parent for created in reversed(missing)])  # new folders' names too
         self._made.add(path)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _sync(paths: Iterable[Path], whole: Path | None = None) -> None:
+    """Make these files or folders durable: with `whole`, by one flush of the file system
+    that holds it where Linux's syncfs is at hand; else an fsync each."""
+    if whole is not None and _syncfs is not None:
+        fd = os.open(whole, os.O_RDONLY)
+        try:
+            if _syncfs(fd) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error))
+        finally:
+            os.close(fd)
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _find_syncfs() -> Callable[[int], int] | None:
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        found: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # not Linux (or not glibc/musl)
+        return None
+    return found
+
+
+_syncfs = _find_syncfs()

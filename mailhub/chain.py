@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,43 +71,59 @@ def append(db: Connection, entries: Sequence[tuple[str, str, str]], at: datetime
 # What each kind of entry records, computed from the rows as they are -------------------
 
 
-def archived(db: Connection, ids: Iterable[int]) -> list[tuple[str, str, str]]:
-    """Entries for newly archived messages: the sha256 of their bytes."""
-    wanted = list(ids)
-    found: dict[int, str] = {i: sha for i, sha in db.execute(
-        select(MESSAGE.c.id, MESSAGE.c.sha256).where(MESSAGE.c.id.in_(wanted)))}
-    return [("archive", f"message:{i}", found[i]) for i in wanted]
+def archived(messages: Iterable[tuple[int, str]]) -> list[tuple[str, str, str]]:
+    """Entries for newly archived messages, given as (id, sha256 of their bytes)."""
+    return [("archive", f"message:{i}", sha) for i, sha in messages]
 
 
 def decisions(db: Connection, ids: Iterable[int]) -> list[tuple[str, str, str]]:
     """Entries for what was decided about messages: their state, hits and filing."""
-    records = _decision_records(db, list(ids))
+    return decided(_decision_records(db, list(ids)))
+
+
+def decided(records: dict[int, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """Entries for decision records (decision_record()) by message id."""
     return [("decision", f"message:{i}", _sha(record)) for i, record in records.items()]
+
+
+def decision_record(message: Mapping[Any, Any], hits: Iterable[Mapping[Any, Any]],
+                    filing: Mapping[Any, Any] | None, topics: Iterable[str]
+                    ) -> dict[str, Any]:
+    """What a decision entry records, from the values of the rows it wrote (the message's,
+    its rule hits in order, its filing and topics by rank): the filing computes it from
+    the rows it inserts, verify() from the rows read back."""
+    return dict(state=message["state"], duplicate_of=message["duplicate_of"],
+                sender=message["from_address"], subject=message["subject"],
+                sha256=message["sha256"],
+                hits=[[hit["rule"], hit["action"], hit["detail"]] for hit in hits],
+                filing=None if filing is None else [filing["unit"], filing["level"],
+                                                    filing["period"], filing["team"],
+                                                    bool(filing["urgent"])],
+                topics=list(topics))
 
 
 def _decision_records(db: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     records: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(ids):
+        hits: dict[int, list[Mapping[Any, Any]]] = {}
+        for hit in db.execute(select(HIT.c.message, HIT.c.rule, HIT.c.action, HIT.c.detail)
+                              .where(HIT.c.message.in_(chunk))
+                              .order_by(HIT.c.message, HIT.c.position)).mappings():
+            hits.setdefault(hit["message"], []).append(hit)
+        filings = {filing["message"]: filing for filing in
+                   db.execute(select(FILING).where(FILING.c.message.in_(chunk))).mappings()}
+        topics: dict[int, list[str]] = {}
+        for message, topic in db.execute(select(TOPIC.c.message, TOPIC.c.topic)
+                                         .where(TOPIC.c.message.in_(chunk))
+                                         .order_by(TOPIC.c.message, TOPIC.c.rank)):
+            topics.setdefault(message, []).append(topic)
         for row in db.execute(select(MESSAGE.c.id, MESSAGE.c.state, MESSAGE.c.duplicate_of,
                                      MESSAGE.c.from_address, MESSAGE.c.subject,
-                                     MESSAGE.c.sha256).where(MESSAGE.c.id.in_(chunk))):
-            records[row.id] = dict(state=row.state, duplicate_of=row.duplicate_of,
-                                   sender=row.from_address, subject=row.subject,
-                                   sha256=row.sha256, hits=[], filing=None, topics=[])
-        for hit in db.execute(select(HIT.c.message, HIT.c.position, HIT.c.rule, HIT.c.action,
-                                     HIT.c.detail).where(HIT.c.message.in_(chunk))
-                              .order_by(HIT.c.message, HIT.c.position)):
-            if hit.message in records:
-                records[hit.message]["hits"].append([hit.rule, hit.action, hit.detail])
-        for filing in db.execute(select(FILING).where(FILING.c.message.in_(chunk))):
-            if filing.message in records:
-                records[filing.message]["filing"] = [filing.unit, filing.level, filing.period,
-                                                     filing.team, bool(filing.urgent)]
-        for topic in db.execute(select(TOPIC.c.message, TOPIC.c.rank, TOPIC.c.topic)
-                                .where(TOPIC.c.message.in_(chunk))
-                                .order_by(TOPIC.c.message, TOPIC.c.rank)):
-            if topic.message in records:
-                records[topic.message]["topics"].append(topic.topic)
+                                     MESSAGE.c.sha256).where(MESSAGE.c.id.in_(chunk))
+                              ).mappings():
+            records[row["id"]] = decision_record(row, hits.get(row["id"], ()),
+                                                 filings.get(row["id"]),
+                                                 topics.get(row["id"], ()))
     return records
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants mo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from mailhub import authenticity, chain, models
+from mailhub import authenticity, chain, models, search
 from mailhub.classify import Filing, classify
 from mailhub.db import lock_key, transaction
 from mailhub.faults import temporary
@@ -30,7 +29,6 @@ from mailhub.hub import Hub
 from mailhub.message import ParsedMessage, header_block, message_id, parse
 from mailhub.policy import decide, gather
 from mailhub.replies import Reply, acknowledge
-from mailhub.search import index as search_index
 from mailhub.search_text import document
 from mailhub.verdict import Action, Hit, State
 
@@ -94,33 +92,27 @@ def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[R
 
 def stored_rows(hub: Hub, messages: Sequence[tuple[bytes, Envelope, str | None]]
                 ) -> list[dict[str, Any] | Exception]:
-    """stored_row() for a group, the files written at once (the file system then commits
-    their fsyncs together); a message whose file failed gives its exception."""
-    global _archivers
+    """stored_row() for a group, the files made durable together (Archive.store_many); a
+    message whose file failed gives its exception."""
     if len(messages) == 1:
-        futures = []
-    else:
-        if _archivers is None:
-            _archivers = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archive")
-        futures = [_archivers.submit(stored_row, hub, *message) for message in messages]
-    rows: list[dict[str, Any] | Exception] = []
-    for i, message in enumerate(messages):
         try:
-            rows.append(futures[i].result() if futures else stored_row(hub, *message))
+            return [stored_row(hub, *messages[0])]
         except Exception as exc:  # disk full: this message fails, the caller says so
-            rows.append(exc)
-    return rows
-
-
-ARCHIVERS = 8  # files written and fsync'd at once
-_archivers: ThreadPoolExecutor | None = None
+            return [exc]
+    stored = hub.archive.store_many([raw for raw, _, _ in messages])
+    return [result if isinstance(result, Exception) else _row(hub, result[0], *message)
+            for result, message in zip(stored, messages, strict=True)]
 
 
 def stored_row(hub: Hub, raw: bytes, envelope: Envelope,
                message_id_found: str | None = None) -> dict[str, Any]:
     """Archive the bytes (fsync'd); the message row to insert. `message_id_found`: the
     Message-ID when the caller has read the headers already."""
-    sha256, _ = hub.archive.store(raw)
+    return _row(hub, hub.archive.store(raw)[0], raw, envelope, message_id_found)
+
+
+def _row(hub: Hub, sha256: str, raw: bytes, envelope: Envelope,
+         message_id_found: str | None) -> dict[str, Any]:
     if message_id_found is None:
         message_id_found = header_message_id(raw)
     return dict(sha256=sha256, message_id=message_id_found, door=envelope.door,
@@ -167,7 +159,7 @@ def insert_rows_in(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Recei
         ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
                          list(new.values())).scalars().all()
         known.update(zip(new, ids, strict=True))
-        chain.append(db, chain.archived(db, ids), datetime.now(UTC))
+        chain.append(db, chain.archived(zip(ids, new, strict=True)), datetime.now(UTC))
     receipts = []
     for row in rows:
         first = new.pop(row["sha256"], None) is row
@@ -338,15 +330,13 @@ def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) 
         changes.append({"duplicate_of": None, **decision.changes, "_id": row["id"]})
     if changes:
         db.execute(update(MESSAGE).where(MESSAGE.c.id == bindparam("_id")), changes)
-        _save(db, [(row["id"], decision) for (row, decision), ok in
-                   zip(decided, done, strict=True) if ok])
+        written = [(row, decision) for (row, decision), ok in zip(decided, done, strict=True)
+                   if ok]
+        _save(db, written)
         acknowledge(db, [Reply(row["id"], decision.filing.unit.code, decision.parsed.references,
                                decision.parsed.subject, row["received_at"])
-                         for (row, decision), ok in zip(decided, done, strict=True)
-                         if ok and decision.filing is not None and decision.filing.unit])
-        chain.append(db, chain.decisions(db, [row["id"] for (row, _), ok in
-                                              zip(decided, done, strict=True) if ok]),
-                     datetime.now(UTC))
+                         for row, decision in written
+                         if decision.filing is not None and decision.filing.unit])
     return done
 
 
@@ -362,36 +352,51 @@ def _mark_duplicate(row: dict[str, Any], decision: Decision, earlier: int) -> No
                                sender=decision.parsed.from_address)
 
 
-def _save(db: Connection, decided: list[tuple[int, Decision]]) -> None:
-    """One statement per table for the group: the ORM's object-at-a-time inserts would
-    cost more than the filing."""
-    rows: dict[Table, list[dict[str, object]]] = {
+def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]]) -> None:
+    """One statement per table for the group (the ORM's object-at-a-time inserts would cost
+    more than the filing); then the search entries and the chain's decision entries, made
+    from the values just written rather than read back."""
+    rows: dict[Table, list[dict[str, Any]]] = {
         _table(model): [] for model in (models.Attachment, models.RuleHit, models.Filing,
                                         models.FilingTopic)}
-    for message, decision in decided:
+    entries, records = [], {}
+    for row, decision in decided:
+        message = row["id"]
         rows[_table(models.Attachment)] += [
             dict(message=message, position=i, name=part.name,
                  content_type=part.content_type[:255], size=part.size, sha256=part.sha256)
             for i, part in enumerate(decision.parsed.attachments)]
-        rows[_table(models.RuleHit)] += [
-            dict(message=message, position=i, chain=hit.chain, rule=hit.rule[:200],
-                 action=hit.action.value, reason_vi=hit.reason_vi, reason_en=hit.reason_en,
-                 detail=hit.detail)
-            for i, hit in enumerate(decision.hits)]
-        filing = decision.filing
-        if filing is not None:
-            rows[_table(models.Filing)].append(dict(
-                message=message, period=filing.period,
-                unit=filing.unit.code if filing.unit else None, level=filing.level,
-                team=filing.team, urgent=filing.urgent))
+        hits = [dict(message=message, position=i, chain=hit.chain, rule=hit.rule[:200],
+                     action=hit.action.value, reason_vi=hit.reason_vi,
+                     reason_en=hit.reason_en, detail=hit.detail)
+                for i, hit in enumerate(decision.hits)]
+        rows[_table(models.RuleHit)] += hits
+        filed: dict[str, Any] | None = None
+        topics: list[str] = []
+        if decision.filing is not None:
+            filing = decision.filing
+            filed = dict(message=message, period=filing.period,
+                         unit=filing.unit.code if filing.unit else None, level=filing.level,
+                         team=filing.team, urgent=filing.urgent)
+            topics = filing.topic_ids
+            rows[_table(models.Filing)].append(filed)
             rows[_table(models.FilingTopic)] += [
                 dict(message=message, rank=rank, topic=topic, score=score)
                 for rank, (topic, score) in enumerate(filing.topics)]
+        if decision.words is not None:
+            entries.append(search.entry(
+                message, row["received_at"], str(decision.changes["state"]), decision.words,
+                None if filed is None else (filed["unit"], filed["level"], filed["period"]),
+                topics))
+        records[message] = chain.decision_record(
+            {"duplicate_of": None, **decision.changes, "sha256": row["sha256"]}, hits, filed,
+            topics)
     for table, values in rows.items():
         if values:
             db.execute(insert(table), values)
-    search_index(db, [message for message, _ in decided],  # searchable once committed
-                 {message: d.words for message, d in decided if d.words is not None})
+    search.write(db, entries)  # searchable once committed
+    search.index(db, [row["id"] for row, decision in decided if decision.words is None])
+    chain.append(db, chain.decided(records), datetime.now(UTC))
 
 
 def outcome_of(session: Session, row: models.Message) -> Outcome:

@@ -83,32 +83,47 @@ def tag(kind: str, value: str) -> str:
     return kind + value.encode().hex()
 
 
-def index(db: Connection, messages: Iterable[int],
-          words: dict[int, str] | None = None) -> None:
+def index(db: Connection, messages: Iterable[int]) -> None:
     """(Re)index these messages as the database now holds them: subject, attachment names
     and body, and their filing as tags. A message without any word is only removed.
-    `words`: a message's indexed words joined by spaces, when the filing worker already
-    folded them (one string crosses between processes far cheaper than a list)."""
+    (The filing writes entries it made itself: entry() and write().)"""
     ids = sorted(set(messages))
-    postgres = db.dialect.name == "postgresql"
     for start in range(0, len(ids), _CHUNK):
-        rows = _documents(db, ids[start:start + _CHUNK], words or {})
-        keys = [row["key"] for row in rows]
-        kept = [row for row in rows if row["words"]]
-        if postgres:
-            db.execute(text("DELETE FROM search_index WHERE key = ANY(:keys)"), {"keys": keys})
-            if kept:
-                db.execute(text("INSERT INTO search_index (key, words, tags) "
-                                "VALUES (:key, CAST(:words AS tsvector), :tags)"),
-                           [dict(row, words=_tsvector(row["words"].split())) for row in kept])
-        else:
-            db.execute(text("DELETE FROM search_index WHERE rowid = :key"),
-                       [{"key": key} for key in keys])
-            if kept:
-                db.execute(text("INSERT INTO search_index (rowid, words, tags) "
-                                "VALUES (:key, :words, :tags)"),
-                           [dict(key=row["key"], words=row["words"],
-                                 tags=" ".join(row["tags"])) for row in kept])
+        write(db, _documents(db, ids[start:start + _CHUNK]))
+
+
+def entry(message: int, received_at: datetime, state: str, words: str,
+          filing: tuple[str | None, str | None, str | None] | None = None,
+          topics: Iterable[str] = ()) -> dict[str, Any]:
+    """What the index holds for a message: its key, its words, and its filing (unit, level,
+    period) and topics as tags."""
+    key = key_of(received_at, message)
+    tags = [tag("s", state), _month_tag(_month(key))]
+    if filing is not None:
+        tags += [tag(kind, value) for kind, value in zip("ulp", filing, strict=True) if value]
+    return dict(key=key, words=words, tags=tags + [tag("t", topic) for topic in topics])
+
+
+def write(db: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Put these entries in the index, replacing what it held under their keys."""
+    if not rows:
+        return
+    keys = [row["key"] for row in rows]
+    kept = [row for row in rows if row["words"]]
+    if db.dialect.name == "postgresql":
+        db.execute(text("DELETE FROM search_index WHERE key = ANY(:keys)"), {"keys": keys})
+        if kept:
+            db.execute(text("INSERT INTO search_index (key, words, tags) "
+                            "VALUES (:key, CAST(:words AS tsvector), :tags)"),
+                       [dict(row, words=_tsvector(row["words"].split())) for row in kept])
+    else:
+        db.execute(text("DELETE FROM search_index WHERE rowid = :key"),
+                   [{"key": key} for key in keys])
+        if kept:
+            db.execute(text("INSERT INTO search_index (rowid, words, tags) "
+                            "VALUES (:key, :words, :tags)"),
+                       [dict(key=row["key"], words=row["words"],
+                             tags=" ".join(row["tags"])) for row in kept])
 
 
 def reindex(db: Connection) -> int:
@@ -124,35 +139,26 @@ def reindex(db: Connection) -> int:
         last, count = ids[-1], count + len(ids)
 
 
-def _documents(db: Connection, ids: Sequence[int],
-               known: dict[int, str]) -> list[dict[str, Any]]:
-    """Key, words and tags of each message (words folded here unless `known`)."""
-    unknown = [message for message in ids if message not in known]
+def _documents(db: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The index entry of each message, from its rows."""
     names: dict[int, list[str]] = {}
     for message, name in db.execute(select(ATTACHMENT.c.message, ATTACHMENT.c.name)
-                                    .where(ATTACHMENT.c.message.in_(unknown))
-                                    .order_by(ATTACHMENT.c.message, ATTACHMENT.c.position)
-                                    ) if unknown else ():
+                                    .where(ATTACHMENT.c.message.in_(ids))
+                                    .order_by(ATTACHMENT.c.message, ATTACHMENT.c.position)):
         names.setdefault(message, []).append(name)
-    tags: dict[int, list[str]] = {}
-    for filing in db.execute(select(FILING.c.message, FILING.c.unit, FILING.c.level,
-                                    FILING.c.period).where(FILING.c.message.in_(ids))):
-        tags[filing.message] = [tag(kind, value) for kind, value in (
-            ("u", filing.unit), ("l", filing.level), ("p", filing.period)) if value]
+    filings = {filing.message: (filing.unit, filing.level, filing.period) for filing in
+               db.execute(select(FILING.c.message, FILING.c.unit, FILING.c.level,
+                                 FILING.c.period).where(FILING.c.message.in_(ids)))}
+    topics: dict[int, list[str]] = {}
     for message, topic in db.execute(select(TOPIC.c.message, TOPIC.c.topic)
                                      .where(TOPIC.c.message.in_(ids))):
-        tags.setdefault(message, []).append(tag("t", topic))
-    rows = []
-    text_columns = (MESSAGE.c.subject, MESSAGE.c.body_text) if unknown else ()
-    for row in db.execute(select(MESSAGE.c.id, MESSAGE.c.received_at, MESSAGE.c.state,
-                                 *text_columns).where(MESSAGE.c.id.in_(ids))):
-        found = known.get(row.id)
-        if found is None:
-            found = " ".join(document([row.subject, *names.get(row.id, ()), row.body_text]))
-        key = key_of(row.received_at, row.id)
-        rows.append(dict(key=key, words=found, tags=[
-            tag("s", row.state), _month_tag(_month(key)), *tags.get(row.id, ())]))
-    return rows
+        topics.setdefault(message, []).append(topic)
+    return [entry(row.id, row.received_at, row.state,
+                  " ".join(document([row.subject, *names.get(row.id, ()), row.body_text])),
+                  filings.get(row.id), topics.get(row.id, ()))
+            for row in db.execute(select(MESSAGE.c.id, MESSAGE.c.received_at, MESSAGE.c.state,
+                                         MESSAGE.c.subject, MESSAGE.c.body_text)
+                                  .where(MESSAGE.c.id.in_(ids)))]
 
 
 def _tsvector(found: Sequence[str]) -> str:
