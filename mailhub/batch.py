@@ -31,7 +31,7 @@ from mailhub.workers import FilingPool
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
 
-GROUP = 16  # messages stored in one durable commit and recorded in one transaction
+GROUP = 48  # messages stored in one durable commit and recorded in one transaction
 
 
 def default_jobs(count: int) -> int:
