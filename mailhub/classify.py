@@ -15,12 +15,15 @@ from mailhub.vietnamese import fold
 
 BODY_LIMIT = 5_000  # characters of body text read; reports say what they are early
 
-# Reporting period, most explicit first; all run on folded text.
+# Reporting period, most explicit first; all run on folded text. The two that also scan
+# bodies say "not after a letter/digit" behind their first character ("t(?<![a-z0-9]t)"
+# is "(?<![a-z0-9])t"): a pattern that begins with a lookbehind is tried at every
+# position, one that begins with a character is scanned for it, 3-5 times faster.
 _YEAR = r"(20\d\d)"
 _PERIOD_WITH_YEAR = (
     re.compile(rf"thang\s*(\d{{1,2}})\s*(?:[/\-.]|nam)\s*{_YEAR}(?!\d)"),
-    re.compile(rf"(?<![a-z0-9])th?\.?\s*(\d{{1,2}})\s*[/\-._]\s*{_YEAR}(?!\d)"),
-    re.compile(rf"(?<![\d/.\-])(\d{{1,2}})\s*[/\-.]\s*{_YEAR}(?![\d/])"),
+    re.compile(rf"t(?<![a-z0-9]t)h?\.?\s*(\d{{1,2}})\s*[/\-._]\s*{_YEAR}(?!\d)"),
+    re.compile(rf"(\d(?<![\d/.\-]\d)\d?)\s*[/\-.]\s*{_YEAR}(?![\d/])"),
 )
 # Year first, as file names write it: 2026.01, 2026-02, 202603.
 _YEAR_FIRST = re.compile(r"(?<![\d/.\-])(20\d\d)(?:[.\-_]?)(0[1-9]|1[0-2])(?![\d/\-]|\.\d)")

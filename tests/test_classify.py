@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mailhub.classify import rank_topics, reporting_period
+from mailhub.classify import _PERIOD_WITH_YEAR, rank_topics, reporting_period
 from mailhub.registry import load_registry
 from mailhub.rules import Ruleset, load_rules
 from mailhub.vietnamese import fold
@@ -89,3 +92,21 @@ def test_nothing_matched_is_unclassified(rules: Ruleset) -> None:
     hits: list = []
     assert rank_topics(rules, fold("Xin chào"), "", "", hits) == [("chua-phan-loai", 0.0)]
     assert hits[0].rule == "topic.chua-phan-loai"
+
+
+# The body's period patterns check "not after …" behind their first character, for speed;
+# they must find exactly what the plain lookbehind-first patterns find.
+_PLAIN_PERIOD = (
+    re.compile(r"(?<![a-z0-9])th?\.?\s*(\d{1,2})\s*[/\-._]\s*(20\d\d)(?!\d)"),
+    re.compile(r"(?<![\d/.\-])(\d{1,2})\s*[/\-.]\s*(20\d\d)(?![\d/])"),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["t", "th", "h", ".", "-", "/", "_", " ", "a", "z", "0", "1",
+                                 "2", "6", "9", "20", "2026", "\u0661", "thang", "nam"]),
+                max_size=16).map("".join))
+def test_the_fast_period_patterns_match_as_the_plain_ones(text: str) -> None:
+    for fast, plain in zip(_PERIOD_WITH_YEAR[1:], _PLAIN_PERIOD, strict=True):
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+            [(m.span(), m.groups()) for m in plain.finditer(text)]
