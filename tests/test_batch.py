@@ -7,11 +7,12 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from mailhub import models
 from mailhub.batch import Filer, ingest_all
+from mailhub.chain import verify
 from mailhub.config import Settings
 from mailhub.hub import Hub, open_hub
 from mailhub.pipeline import Envelope, ingest
@@ -34,6 +35,13 @@ def test_workers_give_the_outcomes_of_one_process_in_input_order(hub: Hub) -> No
     assert verdicts["z-gui-lai-bao-cao-thang.eml"] == "duplicate"
     assert verdicts["gia-mao-gmail-tieu-hoc-dai-kim.eml"] == "rejected"
     assert sum(v == "filed" for v in verdicts.values()) == 9
+    # The bulk path writes the chain's entries and the search entries from the values it
+    # inserts: verify() recomputes them from the rows and must find them all as written.
+    assert verify(hub) == []
+    with hub.engine.connect() as db:  # every sample has words: each message row is indexed
+        rows, indexed = (db.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                         for table in ("message", "search_index"))
+    assert indexed == rows == len({o.id for o in outcomes})
 
 
 def _file_in_own_process(settings: Settings, batch: list[tuple[bytes, Envelope]]) -> list[str]:
