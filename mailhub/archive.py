@@ -51,27 +51,22 @@ class Archive:
                 raise
             _sync([final.parent])
         except OSError as exc:
-            raise ArchiveError(f"cannot store {sha256} in {self.root}: {exc}") from exc
+            raise self._failed(sha256, exc) from exc
         return sha256, True
 
     def store_many(self, raws: Sequence[bytes]) -> list[tuple[str, bool] | ArchiveError]:
         """store() for a group, made durable together (see the module's note). A message
         that cannot be written (disk full) fails alone; a failed flush fails the group."""
-        results: list[tuple[str, bool] | ArchiveError] = []
-        written: dict[str, tuple[Path, list[int]]] = {}  # sha256 -> temporary file, places
-        for raw in raws:
-            sha256 = hashlib.sha256(raw).hexdigest()
-            if sha256 in written:  # the same bytes twice in the group: written once
-                written[sha256][1].append(len(results))
-                results.append((sha256, False))
-                continue
-            results.append((sha256, False))
-            if self.path_for(sha256).exists():
+        shas = [hashlib.sha256(raw).hexdigest() for raw in raws]
+        results: list[tuple[str, bool] | ArchiveError] = [(sha256, False) for sha256 in shas]
+        written: dict[str, tuple[Path, int]] = {}  # sha256 -> temporary file, first place
+        for place, (sha256, raw) in enumerate(zip(shas, raws, strict=True)):
+            if sha256 in written or self.path_for(sha256).exists():
                 continue
             try:
-                written[sha256] = (self._write(sha256, raw), [len(results) - 1])
+                written[sha256] = (self._write(sha256, raw), place)
             except OSError as exc:
-                results[-1] = ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
+                results[place] = self._failed(sha256, exc)
         if not written:
             return results
         try:
@@ -80,14 +75,16 @@ class Archive:
                 os.replace(tmp, self.path_for(sha256))
             _sync({self.path_for(sha256).parent for sha256 in written}, self.root)
         except OSError as exc:
-            for sha256, (tmp, places) in written.items():
+            for tmp, _ in written.values():
                 tmp.unlink(missing_ok=True)
-                for place in places:
-                    results[place] = ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
-            return results
-        for sha256, (_, places) in written.items():
-            results[places[0]] = (sha256, True)
+            return [self._failed(sha256, exc) if sha256 in written else result
+                    for sha256, result in zip(shas, results, strict=True)]
+        for sha256, (_, place) in written.items():
+            results[place] = (sha256, True)
         return results
+
+    def _failed(self, sha256: str, exc: OSError) -> ArchiveError:
+        return ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
 
     def _write(self, sha256: str, raw: bytes) -> Path:
         """The bytes in a new temporary file (not yet durable); nothing left on failure."""

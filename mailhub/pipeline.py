@@ -259,7 +259,7 @@ class Decision:
     outcome: Outcome
     # what search indexes, joined by spaces: folded where the CPU work is done, and one
     # string is far cheaper than a list to send back from a filing worker
-    words: str | None = None
+    words: str
 
 
 def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
@@ -383,11 +383,9 @@ def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]]) -> Non
             rows[_table(models.FilingTopic)] += [
                 dict(message=message, rank=rank, topic=topic, score=score)
                 for rank, (topic, score) in enumerate(filing.topics)]
-        if decision.words is not None:
-            entries.append(search.entry(
-                message, row["received_at"], str(decision.changes["state"]), decision.words,
-                None if filed is None else (filed["unit"], filed["level"], filed["period"]),
-                topics))
+        entries.append(search.entry(
+            message, row["received_at"], str(decision.changes["state"]), decision.words,
+            None if filed is None else (filed["unit"], filed["level"], filed["period"]), topics))
         records[message] = chain.decision_record(
             {"duplicate_of": None, **decision.changes, "sha256": row["sha256"]}, hits, filed,
             topics)
@@ -395,7 +393,6 @@ def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]]) -> Non
         if values:
             db.execute(insert(table), values)
     search.write(db, entries)  # searchable once committed
-    search.index(db, [row["id"] for row, decision in decided if decision.words is None])
     chain.append(db, chain.decided(records), datetime.now(UTC))
 
 
