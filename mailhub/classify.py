@@ -156,18 +156,8 @@ def find_phrases(ruleset: Ruleset, text: str,
     found: dict[int, dict[str, float]] = {}
     if not text:
         return found
-    words = words_of(text)
-    joined = f" {' '.join(words)} "
     index = ruleset.phrase_index
-    matched: dict[int, set[int]] = {}
-    pairs = set(zip(words, words[1:], strict=False))
-    for key in pairs & index.by_pair.keys():
-        for spaced, topic, i, more in index.by_pair[key]:
-            if not more or (pairs.issuperset(more) and spaced in joined):
-                matched.setdefault(topic, set()).add(i)
-    for word in set(words) & index.by_word.keys():
-        for _, topic, i, _ in index.by_word[word]:
-            matched.setdefault(topic, set()).add(i)
+    matched = index.find(words_of(text))
     for topic, phrases in matched.items():
         owner, inside = ruleset.topics[topic], index.inside[topic]
         kept = [i for i in phrases if inside[i].isdisjoint(phrases)]

@@ -66,11 +66,12 @@ def reload_office(hub: Hub) -> None:
 
 
 def open_hub(settings: Settings, clock: Callable[[], datetime] = utc_now,
-             office: Office | None = None) -> Hub:
+             office: Office | None = None, migrate: bool = True) -> Hub:
     """Load and validate everything (or take `office` as read by the daemon), and bring
-    the database schema up to date."""
+    the database schema up to date (`migrate`; a filing worker's parent has done so)."""
     office = office or read_office(settings)
     engine = make_engine(settings.database, settings.database_timeout)
-    ensure_schema(engine)
+    if migrate:
+        ensure_schema(engine)
     return Hub(settings, office.registry, office.rules, office.lists, engine,
                Archive(settings.archive_dir), clock)

@@ -12,7 +12,6 @@ the later ones become PLACEHOLDER, a word no query can name, so phrases match th
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
@@ -36,10 +35,7 @@ SNIPPET_BEFORE = 60   # characters of context before the first match
 SNIPPET_LENGTH = 200  # characters a snippet shows at most
 _SCANNED = 200_000    # characters of a long body looked at for a snippet
 _SLICE = 65_536       # characters of a long text folded at once
-_VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones, hats, horn
 _NOT_ALNUM = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
-# After NFD, đ -> d and lower case: a letter that is neither ASCII nor a Vietnamese mark
-_NOT_VIETNAMESE = re.compile(f"[^\x00-\x7f{_VIETNAMESE_MARKS}]")
 
 
 class QueryError(MailhubError):
@@ -76,13 +72,11 @@ def _uncut_words(text: str, limit: int | None) -> list[str]:
 
 
 def _folded_words(text: str) -> list[str]:
-    """_WORD.findall(fold(text)), twice as fast for Vietnamese (the indexing's CPU): when
-    every letter besides ASCII is a base letter and Vietnamese marks once decomposed, the
-    folded text is the ASCII left, whose words split in C."""
-    bare = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "d").lower()
-    if _NOT_VIETNAMESE.search(bare):
-        return _WORD.findall(fold(text))  # other letters or marks: the general way
-    return bare.encode("ascii", "ignore").translate(_NOT_ALNUM).decode("ascii").split()
+    """_WORD.findall(fold(text)); folded Vietnamese is ASCII, whose words split in C."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded.encode("ascii").translate(_NOT_ALNUM).decode("ascii").split()
+    return _WORD.findall(folded)
 
 
 def document(fields: Sequence[str]) -> list[str]:

@@ -13,6 +13,9 @@ import unicodedata
 # Combining marks of the Latin script (tones and vowel marks once decomposed). A regex
 # removes them several times faster than str.translate with a table.
 _MARKS = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")
+# After NFD and đ -> d: anything besides ASCII and the marks Vietnamese uses (tones, hats,
+# breve, horn), which fold() then removes by keeping the ASCII alone.
+_NOT_VIETNAMESE = re.compile("[^\x00-\x7f\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323]")
 
 # Letters Unicode Vietnamese has and legacy text read as Latin-1 never does (ă đ ĩ ũ ơ ư ạ…ỹ):
 # their presence means the text is already right.
@@ -36,8 +39,13 @@ def nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching: 'Đổi mới' -> 'doi moi'."""
-    bare = _MARKS.sub("", unicodedata.normalize("NFD", text))
-    return bare.replace("đ", "d").replace("Đ", "d").replace("ð", "d").replace("Ð", "d").lower()
+    bare = unicodedata.normalize("NFD", text)
+    bare = bare.replace("đ", "d").replace("Đ", "d").replace("ð", "d").replace("Ð", "d")
+    if not _NOT_VIETNAMESE.search(bare):
+        # ASCII and Vietnamese marks only (nearly every report): dropping what is not
+        # ASCII drops exactly the marks, in C, at a tenth of the regex's cost.
+        return bare.encode("ascii", "ignore").decode("ascii").lower()
+    return _MARKS.sub("", bare).lower()
 
 
 def unaccent(text: str) -> str:

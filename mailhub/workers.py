@@ -84,7 +84,7 @@ def _start_worker(settings: Settings, logging_on: bool, office: Office | None) -
     global _worker_hub
     os.nice(NICENESS)
     follow_the_daemon(logging_on)  # the pool stops us; we log each filed message
-    _worker_hub = open_hub(settings, office=office)
+    _worker_hub = open_hub(settings, office=office, migrate=False)  # the parent did
 
 
 def _ready() -> None:

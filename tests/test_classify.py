@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mailhub.classify import _PERIOD_WITH_YEAR, rank_topics, reporting_period
 from mailhub.registry import load_registry
-from mailhub.rules import Ruleset, load_rules
+from mailhub.rules import Ruleset, load_rules, words_of
 from mailhub.vietnamese import fold
 
 from .conftest import ROOT
@@ -110,3 +110,23 @@ def test_the_fast_period_patterns_match_as_the_plain_ones(text: str) -> None:
     for fast, plain in zip(_PERIOD_WITH_YEAR[1:], _PLAIN_PERIOD, strict=True):
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
             [(m.span(), m.groups()) for m in plain.finditer(text)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09/&_-. \n\tđĐăệ“–中\u0301")))
+def test_words_are_the_runs_of_letters_digits_slash_and_ampersand(text: str) -> None:
+    folded = fold(text)
+    assert words_of(folded) == re.findall(r"[a-z0-9/&]+", folded)
+
+
+def test_a_phrase_is_found_only_as_whole_words_in_order(rules: Ruleset) -> None:
+    """Every topic's phrases are found in a text that holds them, and not across a word
+    boundary or out of order (the automaton is given the text's words, space-joined)."""
+    index = rules.phrase_index
+    for t, topic in enumerate(rules.topics):
+        for i, words in enumerate(topic.words):
+            assert i in index.find(["x", *words, "y"]).get(t, set()), topic.phrases[i]
+            glued = ["x" + words[0], *words[1:]]
+            assert i not in index.find(glued).get(t, set()), topic.phrases[i]
+            if len(words) > 1 and words[0] != words[-1]:
+                assert i not in index.find(list(reversed(words))).get(t, set())
