@@ -418,6 +418,7 @@ def run(samples: Sequence[Sample], work: Path, database_url: str, block: int, jo
     base, mine = Timing(), Timing()
     try:
         with Filer(hub, jobs) as filer:
+            filer.warm()  # the workers' start is not part of the comparison
             for start, end in blocks(len(samples), block):
                 chunk = samples[start:end]
                 base.seconds += baseline_block(chunk, start, baseline_dir)

@@ -34,7 +34,10 @@ _FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252", "latin-1")
 _SPACES = re.compile(r"\s+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _REFERENCE = re.compile(r"<([^<>\s]{1,500})>")
-_ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Delivered-To")
+# What mail-parser is given of the top-level headers: the MIME ones it reads the body by,
+# and Date, whose defects it reports. The rest (addresses, Received, DKIM-Signature, …) we
+# read ourselves or not at all, and its parse of them would be most of its time.
+_MAILPARSER_HEADERS = ("content-", "mime-version", "date")
 # Control characters (NUL, ESC, …) are noise in text and must never reach a terminal
 # (`audit show`) or a database column. C1 controls (U+0080–U+009F, the 8-bit CSI among
 # them) go only after repair(): mojibake of UTF-8 read as latin-1 is made of them.
@@ -81,11 +84,11 @@ def parse(raw: bytes, max_depth: int = MAX_DEPTH) -> ParsedMessage:
         if too_deep:
             return _headers_only(raw, too_deep)
         headers = _header_fields(msg)
-        # mail-parser reads the body and attachments. Its own parse of every address header
-        # (~40 % of its time) is not used — ours, above, repairs mislabelled charsets — so
-        # it is handed the message without them.
-        for name in _ADDRESS_HEADERS:
-            del msg[name]
+        # mail-parser reads the body and attachments; the headers were read above (ours
+        # repair mislabelled charsets), so it is handed only those it needs (see above).
+        for name in {name.lower() for name in msg.keys()}:
+            if not name.startswith(_MAILPARSER_HEADERS):
+                del msg[name]
         parsed = mailparser.MailParser(msg)
     except Exception as exc:  # a parser failure is a verdict, not a crash
         return _headers_only(raw, f"{type(exc).__name__}: {exc}")

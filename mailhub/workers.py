@@ -55,9 +55,14 @@ class FilingPool:
         them from the archive; the future gives how many it recorded."""
         return self._pool.submit(_file, rows, now)
 
+    def start(self) -> list[Future[None]]:
+        """Start every worker now, without waiting: each loads the rules while the caller
+        fetches and stores its first messages."""
+        return [self._pool.submit(_ready) for _ in range(self.processes)]
+
     def warm(self) -> None:
         """Wait until every worker has loaded the rules, so later timings are work."""
-        for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
+        for ready in self.start():
             ready.result()
 
     def restart(self) -> None:

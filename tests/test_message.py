@@ -441,6 +441,39 @@ def test_random_bytes_do_not_raise() -> None:
         assert isinstance(parse(raw), ParsedMessage)
 
 
+
+def test_transport_headers_change_nothing_parse_reads() -> None:
+    """mail-parser is handed only the MIME headers and Date: Received, DKIM and the like,
+    garbled or not, leave the parse as it was; a bad Date is still a defect."""
+    body = base64.b64encode(BODY.encode("utf-8")).decode("ascii")
+    core = f"""
+From: =?UTF-8?B?{base64.b64encode("Trường THCS Cầu Giấy".encode()).decode()}?= <thcs@hanoiedu.vn>
+To: tothcs@pgd.hanoiedu.vn
+Subject: =?UTF-8?B?{base64.b64encode(SUBJECT.encode()).decode()}?=
+Date: Fri, 20 Nov 2026 10:00:00 +0700
+Message-ID: <r1@hanoiedu.vn>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+"""
+    parts = (f"--b1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64"
+             f"\n\n{body}\n--b1\nContent-Type: application/pdf\nContent-Disposition: "
+             f"attachment; filename=\"bao-cao.pdf\"\nContent-Transfer-Encoding: base64\n\n"
+             f"{base64.b64encode(b'%PDF-1.4 x').decode()}\n--b1--\n").encode("ascii")
+    transport = """
+Received: from mx1.hanoiedu.vn (mx1 [10.0.0.1]) by mail.pgd.hanoiedu.vn; garbled ((( date
+Received: (qmail 1 invoked by uid 0); Fri, 20 Nov 2026 10:00:00 +0700
+DKIM-Signature: v=1; a=rsa-sha256; d=hanoiedu.vn; s=mail; b=AAAA
+Authentication-Results: mail.pgd.hanoiedu.vn; dkim=pass header.d=hanoiedu.vn
+"""
+    plain_one = parse(message(core, parts))
+    assert plain_one.text == BODY and plain_one.subject == SUBJECT
+    assert plain_one.from_address == "thcs@hanoiedu.vn"
+    assert [a.name for a in plain_one.attachments] == ["bao-cao.pdf"]
+    assert parse(message(transport.rstrip("\n") + core, parts)) == plain_one
+    bad_date = parse(message(core.replace("Fri, 20 Nov 2026 10:00:00 +0700", "99/99/9999"),
+                             parts))
+    assert bad_date.date is None and "DateHeaderDefect" in bad_date.problems
+
 # --- received date (imported files) -----------------------------------------------
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
