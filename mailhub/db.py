@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -35,6 +36,9 @@ def make_engine(url: str, timeout: float = 30.0) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         _WRITERS[engine] = WriteLock(Path(path) if path and path != ":memory:" else None)
+        if path and path != ":memory:":
+            checkpointer = Checkpointer.of(Path(path))
+            event.listen(engine, "commit", lambda _: checkpointer.nudge())
         return engine
     # libpq counts whole seconds, and fewer than 2 as 2.
     return create_engine(url, pool_pre_ping=True,
@@ -76,12 +80,81 @@ class WriteLock:
 
 _WRITERS: WeakKeyDictionary[Engine, WriteLock] = WeakKeyDictionary()
 
+CHECKPOINT_BYTES = 4 << 20   # WAL copied back into the database past this (SQLite's default)
+WRITER_CHECKPOINT_PAGES = 16384  # a committing writer still does it past 64 MiB: the bound
+CHECKPOINTER_IDLE = 60.0     # seconds without a commit before the thread ends
+
+
+class Checkpointer:
+    """Copies an SQLite database's WAL back into the database in a thread of its own.
+
+    SQLite's automatic checkpoint runs inside the commit that crosses 1,000 pages: a
+    filing group's commit waited ~25 ms for it, the recording thread with it. Here a
+    commit only nudges this thread, whose PASSIVE checkpoint blocks no reader or writer.
+    The writers' own automatic checkpoint stays on at 64 MiB, should this one fall behind.
+    One per database file in a process; the thread ends after an idle minute."""
+
+    _all: dict[Path, Checkpointer] = {}
+    _made = threading.Lock()
+
+    @classmethod
+    def of(cls, database: Path) -> Checkpointer:
+        with cls._made:
+            return cls._all.setdefault(database.resolve(), cls(database.resolve()))
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self._wal = database.with_name(database.name + "-wal")
+        self._nudged = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def nudge(self) -> None:
+        with self._lock:
+            self._nudged.set()
+            if self._thread is None or not self._thread.is_alive():  # idle, or forked
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name=f"checkpoint {self.database.name}")
+                self._thread.start()
+
+    def _run(self) -> None:
+        try:  # mode=rw: a database removed meanwhile is not created anew
+            connection = sqlite3.connect(f"{self.database.as_uri()}?mode=rw", uri=True,
+                                         timeout=30.0, check_same_thread=False)
+        except sqlite3.Error:
+            with self._lock:
+                self._thread = None
+            return
+        try:
+            while True:
+                if not self._nudged.wait(CHECKPOINTER_IDLE):
+                    with self._lock:
+                        if not self._nudged.is_set():
+                            self._thread = None
+                            return
+                self._nudged.clear()
+                if _size(self._wal) >= CHECKPOINT_BYTES:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:  # the next commit starts another; writers bound the WAL anyway
+            with self._lock:
+                self._thread = None
+        finally:
+            connection.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")  # see Checkpointer
     cursor.close()
 
 
