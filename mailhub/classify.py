@@ -10,6 +10,7 @@ from datetime import datetime
 from mailhub.message import ParsedMessage
 from mailhub.registry import Kind, Registry, Unit
 from mailhub.rules import FALLBACK_TOPIC, PATTERN_SPECIFICITY, Ruleset, Topic, words_of
+from mailhub.search_text import SLICE
 from mailhub.verdict import Action, Hit
 from mailhub.vietnamese import fold
 
@@ -53,7 +54,10 @@ def classify(ruleset: Ruleset, registry: Registry, unit: Unit | None, message: P
     """File an accepted message: by its unit, topics, period and team."""
     subject = fold(message.subject)
     names = fold(" ".join(_file_name_words(a.name) for a in message.attachments))
-    body = fold(message.text[:BODY_LIMIT])
+    # The whole body when the search document folds it whole too (search_text.SLICE):
+    # fold() remembers it, so a report's body is folded once.
+    text = message.text if len(message.text) <= SLICE else message.text[:BODY_LIMIT]
+    body = fold(text)[:BODY_LIMIT]
     hits: list[Hit] = []
     ranked = rank_topics(ruleset, subject, names, body, hits)
     topics = [ruleset.topic(t) for t, _ in ranked]

@@ -34,7 +34,7 @@ _MARK = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")  # in NFC text only where non
 SNIPPET_BEFORE = 60   # characters of context before the first match
 SNIPPET_LENGTH = 200  # characters a snippet shows at most
 _SCANNED = 200_000    # characters of a long body looked at for a snippet
-_SLICE = 65_536       # characters of a long text folded at once
+SLICE = 65_536       # characters of a long text folded at once
 _NOT_ALNUM = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
@@ -60,10 +60,10 @@ def _uncut_words(text: str, limit: int | None) -> list[str]:
     start = 0
     while start < len(text) and (limit is None or len(found) < limit):
         end = len(text)
-        if end - start > _SLICE:  # cut between words: folding is letter by letter there
-            space = max(text.rfind(" ", start, start + _SLICE),
-                        text.rfind("\n", start, start + _SLICE))
-            end = space if space > start else start + _SLICE
+        if end - start > SLICE:  # cut between words: folding is letter by letter there
+            space = max(text.rfind(" ", start, start + SLICE),
+                        text.rfind("\n", start, start + SLICE))
+            end = space if space > start else start + SLICE
         found += _folded_words(text[start:end])
         start = end
     if limit is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining marks of the Latin script (tones and vowel marks once decomposed). A regex
 # removes them several times faster than str.translate with a table.
@@ -37,6 +38,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=32)  # a filing folds a body for its topics, then for search: once
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching: 'Đổi mới' -> 'doi moi'."""
     bare = unicodedata.normalize("NFD", text)

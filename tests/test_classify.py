@@ -10,9 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailhub.classify import _PERIOD_WITH_YEAR, rank_topics, reporting_period
+from mailhub.classify import (
+    _PERIOD_WITH_YEAR,
+    BODY_LIMIT,
+    classify,
+    rank_topics,
+    reporting_period,
+)
+from mailhub.message import ParsedMessage
 from mailhub.registry import load_registry
 from mailhub.rules import Ruleset, load_rules, words_of
+from mailhub.search_text import document
 from mailhub.vietnamese import fold
 
 from .conftest import ROOT
@@ -130,3 +138,23 @@ def test_a_phrase_is_found_only_as_whole_words_in_order(rules: Ruleset) -> None:
             assert i not in index.find(glued).get(t, set()), topic.phrases[i]
             if len(words) > 1 and words[0] != words[-1]:
                 assert i not in index.find(list(reversed(words))).get(t, set())
+
+
+def test_the_body_counts_to_its_limit_and_is_folded_once(rules: Ruleset) -> None:
+    registry = load_registry(ROOT / "data" / "units.csv")
+    filler = "Nhà trường đã tổ chức các hoạt động theo kế hoạch năm học. " * 90
+    assert len(filler) > BODY_LIMIT
+
+    def topics_of(text: str) -> list[str]:
+        parsed = ParsedMessage("<a@b>", "Báo cáo", "", "a@hanoiedu.vn", (), SENT, text, ())
+        return classify(rules, registry, None, parsed, SENT).topic_ids
+
+    phrase = "Bếp ăn bán trú bảo đảm vệ sinh an toàn thực phẩm. "
+    assert "ve-sinh-an-toan-thuc-pham" in topics_of(phrase + filler)
+    assert "ve-sinh-an-toan-thuc-pham" not in topics_of(filler + phrase)
+    # the search document folds the same body: fold() hands back what classify folded
+    text = phrase + filler
+    topics_of(text)
+    hits = fold.cache_info().hits
+    document([text])
+    assert fold.cache_info().hits == hits + 1
