@@ -8,6 +8,7 @@ when the CPU is short, the doors answer first and filing catches up after.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -90,6 +91,7 @@ def _start_worker(settings: Settings, logging_on: bool, office: Office | None) -
     os.nice(NICENESS)
     follow_the_daemon(logging_on)  # the pool stops us; we log each filed message
     _worker_hub = open_hub(settings, office=office, migrate=False)  # the parent did
+    gc.freeze()  # the hub, rules and modules live as long as the worker: never collected
 
 
 def _ready() -> None:
