@@ -34,7 +34,7 @@ _MARK = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")  # in NFC text only where non
 SNIPPET_BEFORE = 60   # characters of context before the first match
 SNIPPET_LENGTH = 200  # characters a snippet shows at most
 _SCANNED = 200_000    # characters of a long body looked at for a snippet
-SLICE = 65_536       # characters of a long text folded at once
+SLICE = 65_536        # characters of a long text folded at once
 _NOT_ALNUM = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
