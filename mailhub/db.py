@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -119,27 +119,25 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:  # mode=rw: a database removed meanwhile is not created anew
-            connection = sqlite3.connect(f"{self.database.as_uri()}?mode=rw", uri=True,
-                                         timeout=30.0, check_same_thread=False)
-        except sqlite3.Error:
-            with self._lock:
-                self._thread = None
-            return
-        try:
-            while True:
-                if not self._nudged.wait(CHECKPOINTER_IDLE):
-                    with self._lock:
-                        if not self._nudged.is_set():
-                            self._thread = None
-                            return
-                self._nudged.clear()
-                if _size(self._wal) >= CHECKPOINT_BYTES:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            with closing(sqlite3.connect(f"{self.database.as_uri()}?mode=rw", uri=True,
+                                         timeout=30.0, check_same_thread=False)) as connection:
+                while self._nudge_came():
+                    if _size(self._wal) >= CHECKPOINT_BYTES:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:  # the next commit starts another; writers bound the WAL anyway
             with self._lock:
                 self._thread = None
-        finally:
-            connection.close()
+
+    def _nudge_came(self) -> bool:
+        """Wait for a nudge; False after an idle spell, and the thread is then let go
+        (decided under the lock, so a nudge meanwhile is never left to a dying thread)."""
+        if not self._nudged.wait(CHECKPOINTER_IDLE):
+            with self._lock:
+                if not self._nudged.is_set():
+                    self._thread = None
+                    return False
+        self._nudged.clear()
+        return True
 
 
 def _size(path: Path) -> int:

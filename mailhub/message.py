@@ -85,7 +85,7 @@ def parse(raw: bytes, max_depth: int = MAX_DEPTH) -> ParsedMessage:
             return _headers_only(raw, too_deep)
         headers = _header_fields(msg)
         # mail-parser reads the body and attachments; the headers were read above (ours
-        # repair mislabelled charsets), so it is handed only those it needs (see above).
+        # repair mislabelled charsets), so it is handed only _MAILPARSER_HEADERS.
         for name in {name.lower() for name in msg.keys()}:
             if not name.startswith(_MAILPARSER_HEADERS):
                 del msg[name]
