@@ -1,9 +1,11 @@
-"""Filing many messages at once (`mailhub ingest`, `mailhub import`).
+"""Filing many messages at once (`mailhub ingest`, `mailhub import`, the IMAP door).
 
-Parsing and classifying are CPU work, so a bulk import spreads them over worker
-processes (workers.FilingPool) while the calling process stores the bytes and
-records the decisions. Outcomes come back in input order, with a bounded number of
-messages in flight.
+Their sources keep each message until told it is stored (files on disk, an IMAP
+server), so a group is archived, decided and only then inserted, each row written once,
+complete (pipeline.record_stored). Parsing and classifying are CPU work: with jobs > 1
+they run in worker processes (workers.FilingPool) while the calling process stores the
+bytes and records the decisions. Outcomes come back in input order, with a bounded number
+of messages in flight.
 """
 
 from __future__ import annotations
@@ -20,18 +22,16 @@ from mailhub.pipeline import (
     Decision,
     Envelope,
     Outcome,
-    Receipt,
-    duplicate_outcome,
-    ingest,
-    receive_many,
-    record_failure,
-    record_many,
+    decide_many,
+    known_bytes,
+    record_stored,
+    stored_rows,
 )
 from mailhub.workers import FilingPool
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more
 
-GROUP = 100  # messages stored in one durable commit and recorded in one transaction
+GROUP = 100  # messages archived with one flush and recorded in one durable commit
 
 
 def default_jobs(count: int) -> int:
@@ -39,7 +39,7 @@ def default_jobs(count: int) -> int:
 
 
 class Filer:
-    """receive() + file() for a stream of messages, in order.
+    """Archive, decide and record a stream of messages, a group at a time, in order.
 
     With jobs > 1 the CPU work (parsing, the sender chain, classification) runs in worker
     processes that live as long as the Filer (use it as a context manager), while this
@@ -66,52 +66,54 @@ class Filer:
             self._pool = None
 
     def ingest_all(self, messages: Iterable[tuple[bytes, Envelope]]) -> Iterator[Outcome]:
-        if self._pool is None:
-            for raw, envelope in messages:
-                yield ingest(self.hub, raw, envelope)
-            return
+        ahead = 2 if self._pool is not None else 0  # keep the workers busy meanwhile
         in_flight: deque[_Group] = deque()
         for group in _groups(messages, GROUP):
             in_flight.append(self._start(group))
-            if len(in_flight) > 2:  # keep the workers busy while a group is recorded
+            if len(in_flight) > ahead:
                 yield from self._finish(in_flight.popleft())
         while in_flight:
             yield from self._finish(in_flight.popleft())
 
     def _start(self, group: list[tuple[bytes, Envelope]]) -> _Group:
-        assert self._pool is not None
-        receipts = receive_many(self.hub, group)
-        new = [(receipt.row, raw) for (raw, _), receipt in zip(group, receipts, strict=True)
-               if not receipt.duplicate]
-        rows = [row for row, _ in new]
-        decided = self._pool.decide(rows, [raw for _, raw in new], self.hub.clock())
-        return _Group(group, receipts, rows, decided)
+        """Archive the group and start deciding the messages whose bytes are new."""
+        rows = []
+        for row in stored_rows(self.hub, [(raw, envelope, "") for raw, envelope in group]):
+            if isinstance(row, Exception):  # the disk: nothing more can be stored
+                raise row
+            rows.append(row)
+        seen = known_bytes(self.hub, {row["sha256"] for row in rows})
+        new = []  # places in the group of the first copy of bytes the database lacks
+        for place, row in enumerate(rows):
+            if row["sha256"] not in seen:
+                seen.add(row["sha256"])
+                new.append(place)
+        new_rows, raws = [rows[i] for i in new], [group[i][0] for i in new]
+        if self._pool is not None and self._pool.started():
+            decided = self._pool.decide(new_rows, raws, self.hub.clock())
+        else:  # no workers, or not yet: this process decides rather than wait
+            decided = Future()
+            decided.set_result(decide_many(self.hub, new_rows, raws, self.hub.clock()))
+        return _Group(group, rows, new, decided)
 
     def _finish(self, started: _Group) -> list[Outcome]:
         try:
             results = started.decided.result()
         except Exception as exc:  # a worker died: the group fails, the import goes on
-            results = [exc] * len(started.rows)
-        decided: list[tuple[dict[str, Any], Decision]] = []
-        failed: dict[int, Outcome] = {}
-        for row, result in zip(started.rows, results, strict=True):
-            if isinstance(result, Exception):
-                failed[row["id"]] = record_failure(self.hub, row["id"], result)
-            else:
-                decided.append((row, result))
-        recorded = {o.id: o for o in record_many(self.hub, decided)} if decided else {}
-        return [duplicate_outcome(self.hub, receipt, envelope.source) if receipt.duplicate
-                else failed.get(receipt.id) or recorded[receipt.id]
-                for (_, envelope), receipt in zip(started.group, started.receipts, strict=True)]
+            results = [exc] * len(started.new)
+        decisions = dict(zip(started.new, results, strict=True))
+        return record_stored(self.hub, [(row, raw, decisions.get(place)) for place, (row, (raw, _))
+                                        in enumerate(zip(started.rows, started.group,
+                                                         strict=True))])
 
 
 @dataclass
 class _Group:
-    """A group of messages received, with its filing under way in a worker."""
+    """A group of messages archived, with the deciding of the new ones under way."""
 
     group: list[tuple[bytes, Envelope]]
-    receipts: list[Receipt]
-    rows: list[dict[str, Any]]  # the new messages' rows, in order
+    rows: list[dict[str, Any]]  # stored_rows(), in order
+    new: list[int]  # the places of the messages being decided
     decided: Future[list[Decision | Exception]]
 
 

@@ -5,13 +5,17 @@ receive(): store the bytes durably and insert the message row ('received');
 file():    parse -> sender policy -> classification -> one transaction with the
            filing, every rule hit and the new state. Never raises for a bad
            message: a failure is recorded as state 'error' with its reason.
+
+A bulk import (batch.Filer) decides before it inserts: its source keeps each message
+until told it is stored (an IMAP server, files on disk), so the bytes are archived,
+decided (decide_many) and the row written once, complete (record_stored).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -76,18 +80,7 @@ class Outcome:
 
 def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
     """Archive the bytes (fsync'd) and commit the row; the same bytes twice are a duplicate."""
-    return receive_many(hub, [(raw, envelope)])[0]
-
-
-def receive_many(hub: Hub, messages: Sequence[tuple[bytes, Envelope]]) -> list[Receipt]:
-    """receive() for a group: every message archived, then all rows in one durable commit
-    (a bulk import waits for the disk once per group rather than once per message)."""
-    rows = []
-    for row in stored_rows(hub, [(raw, envelope, None) for raw, envelope in messages]):
-        if isinstance(row, Exception):
-            raise row
-        rows.append(row)
-    return insert_rows(hub, rows)
+    return insert_rows(hub, [stored_row(hub, raw, envelope)])[0]
 
 
 def stored_rows(hub: Hub, messages: Sequence[tuple[bytes, Envelope, str | None]]
@@ -121,6 +114,13 @@ def _row(hub: Hub, sha256: str, raw: bytes, envelope: Envelope,
                 # in UTC: SQLite keeps the digits and drops the zone
                 received_at=(envelope.received_at or hub.clock()).astimezone(UTC),
                 state=State.RECEIVED.value)
+
+
+def known_bytes(hub: Hub, shas: Iterable[str]) -> set[str]:
+    """Which of these sha256 the database holds a message of."""
+    with hub.engine.connect() as db:
+        return set(db.execute(select_rows(MESSAGE.c.sha256)
+                              .where(MESSAGE.c.sha256.in_(set(shas)))).scalars())
 
 
 def header_message_id(raw: bytes) -> str:
@@ -264,9 +264,10 @@ class Decision:
 
 def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
                   now: datetime | None = None) -> Decision:
-    """Parse, run the sender chain and classify a received row: no database needed, so
-    it may run in another process (which is told the time: `now`, default the hub's
-    clock). `raw` saves reading the archive when the caller has it."""
+    """Parse, run the sender chain and classify a received row (or one not inserted yet,
+    without an id: record_stored() sets it): no database needed, so it may run in another
+    process (which is told the time: `now`, default the hub's clock). `raw` saves reading
+    the archive when the caller has it."""
     now = now or hub.clock()
     received = _utc(row["received_at"]).astimezone(hub.settings.zone)
     raw = raw if raw is not None else hub.archive.read(row["sha256"])
@@ -291,7 +292,7 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     if verdict.action is Action.ACCEPT:
         filing = classify(hub.rules, hub.registry, unit, parsed, received)
         hits += filing.hits
-    outcome = Outcome(row["id"], row["source"], str(changes["message_id"]),
+    outcome = Outcome(row.get("id", 0), row["source"], str(changes["message_id"]),
                       verdict.state.value, row["sha256"], [str(h) for h in hits],
                       subject=parsed.subject, sender=parsed.from_address)
     if filing is not None:
@@ -304,14 +305,116 @@ def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
     return Decision(changes, parsed, hits, filing, outcome, words)
 
 
+def decide_many(hub: Hub, rows: Sequence[dict[str, Any]], raws: Sequence[bytes] | None,
+                now: datetime) -> list[Decision | Exception]:
+    """decide_filing() for a group; a message that fails gives its exception."""
+    decided: list[Decision | Exception] = []
+    for i, row in enumerate(rows):
+        try:
+            decided.append(decide_filing(hub, row, raws[i] if raws else None, now))
+        except Exception as exc:  # one bad message fails only itself
+            decided.append(exc)
+    return decided
+
+
+def record_stored(hub: Hub, stored: Sequence[tuple[dict[str, Any], bytes, Decision | Exception
+                                                   | None]], retry: bool = True) -> list[Outcome]:
+    """Insert messages archived but not yet in the database (stored_rows()), each row
+    written once, complete, with what was decided about it, in one durable commit: the
+    door may let its source drop them after this. Bytes the database holds already make a
+    duplicate (decision None: they were known when archived, nothing was decided); a
+    failed decision is kept as state 'error'. If the group fails, each message is tried
+    alone, and one that fails alone is kept as 'error'; if the database fails
+    (faults.temporary), that is raised and nothing is recorded."""
+    try:
+        with transaction(hub.engine) as db:
+            recorded = _insert_stored(db, stored)
+    except Exception as exc:
+        if temporary(exc):
+            raise
+        if retry and isinstance(exc, IntegrityError):  # the same bytes came in through
+            return record_stored(hub, stored, retry=False)  # another process just now
+        if len(stored) > 1:
+            return [outcome for item in stored for outcome in record_stored(hub, [item])]
+        row, raw, decision = stored[0]
+        if not isinstance(decision, Decision):
+            raise  # keeping the failure failed too
+        return record_stored(hub, [(row, raw, exc)])
+    outcomes = []
+    for (row, _, decision), (message, new) in zip(stored, recorded, strict=True):
+        if not new:
+            outcomes.append(duplicate_outcome(hub, Receipt(message, row["sha256"], True),
+                                              row["source"]))
+        elif isinstance(decision, Decision):
+            decision.outcome.id = message
+            outcomes.append(decision.outcome)
+        else:
+            log.error("filing message %s failed", message, exc_info=decision)
+            outcomes.append(recorded_outcome(hub, message))
+    return outcomes
+
+
+def _insert_stored(db: Connection, stored: Sequence[tuple[dict[str, Any], bytes, Decision
+                                                          | Exception | None]]
+                   ) -> list[tuple[int, bool]]:
+    """record_stored()'s statements; per message (its id, whether inserted now)."""
+    known: dict[str, int] = dict(db.execute(
+        select_rows(MESSAGE.c.sha256, MESSAGE.c.id)
+        .where(MESSAGE.c.sha256.in_({row["sha256"] for row, _, _ in stored}))).all())
+    new: dict[str, dict[str, Any]] = {}  # sha256 -> the row to insert (the first copy's)
+    decided: dict[str, Decision] = {}
+    for row, raw, decision in stored:
+        if row["sha256"] in known or row["sha256"] in new:
+            continue
+        if isinstance(decision, Decision):
+            new[row["sha256"]] = {**row, "duplicate_of": None, **decision.changes}
+            decided[row["sha256"]] = decision
+            continue
+        failure = decision or LookupError("message known when archived, gone when recorded")
+        new[row["sha256"]] = {**row, "message_id": header_message_id(raw),
+                              "state": State.ERROR.value,
+                              "state_reason": f"{type(failure).__name__}: {failure}"[:2000]}
+    if new:
+        _lock_message_ids(db, decided.values())
+        ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
+                         list(new.values())).scalars().all()
+        for values, message in zip(new.values(), ids, strict=True):
+            values["id"] = known[values["sha256"]] = message
+        chain.append(db, chain.archived(zip(ids, new, strict=True)), datetime.now(UTC))
+        written = [(new[sha256], decision) for sha256, decision in decided.items()]
+        _keep_first_by_message_id(db, written)
+        _save(db, written, fresh=True)
+        chain.append(db, chain.decisions(db, [new[sha256]["id"] for sha256 in new
+                                              if sha256 not in decided]), datetime.now(UTC))
+        _acknowledge(db, written)
+    return [(known[row["sha256"]], new.pop(row["sha256"], None) is not None)
+            for row, _, _ in stored]
+
+
+def _keep_first_by_message_id(db: Connection,
+                              written: list[tuple[dict[str, Any], Decision]]) -> None:
+    """Rows just inserted that repeat the Message-ID and sender of one filed before them (or
+    earlier in the group) become its duplicates."""
+    keys = {(str(d.changes["message_id"]), d.parsed.from_address) for _, d in written}
+    first = _earlier_by_message_id(db, {key for key in keys if key[0]})
+    changes = []
+    for row, decision in written:
+        earlier = first.get((str(decision.changes["message_id"]), decision.parsed.from_address))
+        if earlier is not None and earlier != row["id"]:
+            _mark_duplicate(row, decision, earlier)
+            changes.append(dict(_id=row["id"], state=State.DUPLICATE.value,
+                                duplicate_of=earlier))
+    if changes:
+        db.execute(update(MESSAGE).where(MESSAGE.c.id == bindparam("_id")), changes)
+
+
 def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) -> list[bool]:
     """Write a group of decisions with a few statements; False for a message another
     worker filed first. A message received earlier with the same Message-ID from the same
     sender makes a duplicate: checked here, under a lock, so two copies cannot both be
     filed."""
     keys = {(str(d.changes["message_id"]), d.parsed.from_address) for _, d in decided}
-    for mid in sorted({key[0] for key in keys if key[0]}):  # one order: no deadlock
-        lock_key(db, f"message-id:{mid}")
+    _lock_message_ids(db, [d for _, d in decided])
     still = set(db.execute(select_rows(MESSAGE.c.id).where(
         MESSAGE.c.id.in_([row["id"] for row, _ in decided]),
         MESSAGE.c.state == State.RECEIVED.value).with_for_update()).scalars())
@@ -333,11 +436,22 @@ def _record(db: Connection, decided: Sequence[tuple[dict[str, Any], Decision]]) 
         written = [(row, decision) for (row, decision), ok in zip(decided, done, strict=True)
                    if ok]
         _save(db, written)
-        acknowledge(db, [Reply(row["id"], decision.filing.unit.code, decision.parsed.references,
-                               decision.parsed.subject, row["received_at"])
-                         for row, decision in written
-                         if decision.filing is not None and decision.filing.unit])
+        _acknowledge(db, written)
     return done
+
+
+def _lock_message_ids(db: Connection, decisions: Iterable[Decision]) -> None:
+    """Until commit, no other transaction files these Message-IDs (sorted: no deadlock)."""
+    for mid in sorted({str(d.changes["message_id"]) for d in decisions} - {""}):
+        lock_key(db, f"message-id:{mid}")
+
+
+def _acknowledge(db: Connection, written: list[tuple[dict[str, Any], Decision]]) -> None:
+    """Replies from schools acknowledge the directives they answer (replies.py)."""
+    acknowledge(db, [Reply(row["id"], decision.filing.unit.code, decision.parsed.references,
+                           decision.parsed.subject, row["received_at"])
+                     for row, decision in written
+                     if decision.filing is not None and decision.filing.unit])
 
 
 def _mark_duplicate(row: dict[str, Any], decision: Decision, earlier: int) -> None:
@@ -352,10 +466,12 @@ def _mark_duplicate(row: dict[str, Any], decision: Decision, earlier: int) -> No
                                sender=decision.parsed.from_address)
 
 
-def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]]) -> None:
+def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]],
+          fresh: bool = False) -> None:
     """One statement per table for the group (the ORM's object-at-a-time inserts would cost
     more than the filing); then the search entries and the chain's decision entries, made
-    from the values just written rather than read back."""
+    from the values just written rather than read back. `fresh`: the messages were just
+    inserted (nothing of them is in the search index)."""
     rows: dict[Table, list[dict[str, Any]]] = {
         _table(model): [] for model in (models.Attachment, models.RuleHit, models.Filing,
                                         models.FilingTopic)}
@@ -392,7 +508,7 @@ def _save(db: Connection, decided: list[tuple[dict[str, Any], Decision]]) -> Non
     for table, values in rows.items():
         if values:
             db.execute(insert(table), values)
-    search.write(db, entries)  # searchable once committed
+    search.write(db, entries, fresh)  # searchable once committed
     chain.append(db, chain.decided(records), datetime.now(UTC))
 
 

@@ -104,21 +104,24 @@ def entry(message: int, received_at: datetime, state: str, words: str,
     return dict(key=key, words=words, tags=tags + [tag("t", topic) for topic in topics])
 
 
-def write(db: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Put these entries in the index, replacing what it held under their keys."""
+def write(db: Connection, rows: Sequence[dict[str, Any]], fresh: bool = False) -> None:
+    """Put these entries in the index, replacing what it held under their keys (`fresh`:
+    messages just inserted, which it cannot hold yet)."""
     if not rows:
         return
-    keys = [row["key"] for row in rows]
+    keys = [] if fresh else [row["key"] for row in rows]
     kept = [row for row in rows if row["words"]]
     if db.dialect.name == "postgresql":
-        db.execute(text("DELETE FROM search_index WHERE key = ANY(:keys)"), {"keys": keys})
+        if keys:
+            db.execute(text("DELETE FROM search_index WHERE key = ANY(:keys)"), {"keys": keys})
         if kept:
             db.execute(text("INSERT INTO search_index (key, words, tags) "
                             "VALUES (:key, CAST(:words AS tsvector), :tags)"),
                        [dict(row, words=_tsvector(row["words"].split())) for row in kept])
     else:
-        db.execute(text("DELETE FROM search_index WHERE rowid = :key"),
-                   [{"key": key} for key in keys])
+        if keys:
+            db.execute(text("DELETE FROM search_index WHERE rowid = :key"),
+                       [{"key": key} for key in keys])
         if kept:
             db.execute(text("INSERT INTO search_index (rowid, words, tags) "
                             "VALUES (:key, :words, :tags)"),

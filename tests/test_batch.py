@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, text
+import pytest
+from sqlalchemy import event, func, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from mailhub import models
+from mailhub import models, pipeline
 from mailhub.batch import Filer, ingest_all
 from mailhub.chain import verify
 from mailhub.config import Settings
@@ -29,7 +35,9 @@ def messages(folder: Path) -> list[tuple[bytes, Envelope]]:
 
 def test_workers_give_the_outcomes_of_one_process_in_input_order(hub: Hub) -> None:
     batch = messages(SAMPLES)
-    outcomes = list(ingest_all(hub, batch, jobs=2))
+    with Filer(hub, jobs=2) as filer:
+        filer.warm()  # else this process decides these few while the workers start
+        outcomes = list(filer.ingest_all(batch))
     assert [o.source for o in outcomes] == [envelope.source for _, envelope in batch]
     verdicts = {o.source: o.verdict for o in outcomes}
     assert verdicts["z-gui-lai-bao-cao-thang.eml"] == "duplicate"
@@ -76,6 +84,7 @@ def test_workers_and_the_recording_process_keep_dedupe(hub: Hub) -> None:
     batch = [(raw, Envelope(source="1")), (b"X-Copy: 1\r\n" + raw, Envelope(source="2")),
              (raw, Envelope(source="3"))] * 30
     with Filer(hub, jobs=2) as filer:
+        filer.warm()
         verdicts = [o.verdict for o in filer.ingest_all(batch)]
     assert verdicts[0] == "filed" and verdicts[1:] == ["duplicate"] * (len(batch) - 1)
 
@@ -88,3 +97,61 @@ def test_cli_ingest_with_workers(hub: Hub, tmp_path: Path) -> None:
         again = [o.verdict for o in filer.ingest_all(messages(folder))]
     assert first.count("filed") == 9
     assert again == ["duplicate"] * len(again)
+
+
+def test_a_bulk_import_writes_each_message_once_and_only_when_decided(
+        hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = messages(SAMPLES)
+    statements: list[str] = []
+    event.listen(hub.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: statements.append(sql.lstrip().upper()))
+
+    def disk_failed(*_: object) -> None:
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    # The database fails as the first group is recorded: the bytes are archived, nothing
+    # is in the database (no row waits in 'received'), and the import says so.
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_insert_stored", disk_failed)
+        with pytest.raises(OperationalError):
+            list(ingest_all(hub, batch))
+    with hub.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM message")).scalar() == 0
+    assert all(hub.archive.path_for(sha256(raw).hexdigest()).exists() for raw, _ in batch)
+
+    # The same import again files each message once; each row is inserted complete, never
+    # rewritten, and the chain holds an archive and a decision entry for each.
+    statements.clear()
+    outcomes = list(ingest_all(hub, batch))
+    assert [o.verdict for o in outcomes].count("filed") == 9
+    assert not [sql for sql in statements if sql.startswith("UPDATE MESSAGE")]
+    assert verify(hub) == []
+    rows = len({o.id for o in outcomes})  # a repeat of the same bytes adds no row
+    with hub.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM message")).scalar() == rows
+        kinds = db.execute(text("SELECT kind, count(*) FROM audit_entry GROUP BY kind")).all()
+    assert dict(kinds) == {"archive": rows, "decision": rows}
+
+
+def test_a_message_that_cannot_be_decided_is_kept_as_error_with_its_headers(
+        hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = mail(subject="Báo cáo hỏng", message_id="<hong@c1dinhcong-hm.hanoiedu.vn>")
+    batch = [(mail(), Envelope(source="1")), (broken, Envelope(source="2")),
+             (mail(), Envelope(source="3"))]
+    decide = pipeline.decide_filing
+
+    def fails_on_the_broken_one(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
+                                now: datetime | None = None) -> pipeline.Decision:
+        if raw == broken:
+            raise ValueError("bộ phân loại hỏng / classifier broken")
+        return decide(hub, row, raw, now)
+
+    monkeypatch.setattr(pipeline, "decide_filing", fails_on_the_broken_one)
+    outcomes = list(ingest_all(hub, batch))
+    assert [o.verdict for o in outcomes] == ["filed", "error", "filed"]
+    assert "error: ValueError: bộ phân loại hỏng / classifier broken" in outcomes[1].reasons
+    with Session(hub.engine) as session:
+        row = session.get(models.Message, outcomes[1].id)
+        assert row is not None and row.message_id == "hong@c1dinhcong-hm.hanoiedu.vn"
+        assert row.source == "2" and row.state_reason.startswith("ValueError")
+    assert verify(hub) == []
