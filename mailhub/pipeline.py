@@ -370,7 +370,8 @@ def _insert_stored(db: Connection, stored: Sequence[tuple[dict[str, Any], bytes,
             new[row["sha256"]] = {**row, "duplicate_of": None, **decision.changes}
             decided[row["sha256"]] = decision
             continue
-        failure = decision or LookupError("message known when archived, gone when recorded")
+        failure = decision if decision is not None else LookupError(  # deleted meanwhile
+            "the same bytes were in the database when archived, and are not now")
         new[row["sha256"]] = {**row, "message_id": header_message_id(raw),
                               "state": State.ERROR.value,
                               "state_reason": f"{type(failure).__name__}: {failure}"[:2000]}

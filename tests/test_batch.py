@@ -79,6 +79,34 @@ def test_two_processes_racing_with_copies_file_each_message_once(hub: Hub) -> No
     assert filed == 40
 
 
+def _bulk_in_own_process(settings: Settings, batch: list[tuple[bytes, Envelope]]) -> list[str]:
+    hub = open_hub(settings)
+    try:
+        return [outcome.verdict for outcome in ingest_all(hub, batch)]
+    finally:
+        hub.engine.dispose()
+
+
+def test_two_bulk_imports_racing_over_the_same_mail_file_each_message_once(hub: Hub) -> None:
+    # Two imports (as `mailhub imap sync` from cron beside `mailhub serve`) record the same
+    # reports at the same time, a group each: the same bytes, and relayed copies.
+    originals = [mail(subject=f"Báo cáo tháng {1 + i % 12}/2026 lần {i}",
+                      message_id=f"<b{i}@c1dinhcong-hm.hanoiedu.vn>") for i in range(40)]
+    relayed = [b"Received: from mx by hub; Wed, 18 Nov 2026 09:31:00 +0700\r\n" + raw
+               for raw in originals]
+    batches = [[(raw, Envelope(source=f"{route}/{i}")) for i, raw in enumerate(copies)]
+               for route, copies in (("a", originals + relayed), ("b", relayed + originals))]
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=spawn) as pool:
+        verdicts = [v for done in pool.map(_bulk_in_own_process, [hub.settings] * 2, batches)
+                    for v in done]
+    assert verdicts.count("filed") == 40 and verdicts.count("duplicate") == 120, verdicts
+    with Session(hub.engine) as session:
+        filed = session.exec(select(func.count()).select_from(models.Filing)).one()
+    assert filed == 40
+    assert verify(hub) == []
+
+
 def test_workers_and_the_recording_process_keep_dedupe(hub: Hub) -> None:
     raw = mail(message_id="<same@c1dinhcong-hm.hanoiedu.vn>")
     batch = [(raw, Envelope(source="1")), (b"X-Copy: 1\r\n" + raw, Envelope(source="2")),
