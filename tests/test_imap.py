@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -202,6 +204,39 @@ def test_idle_takes_in_new_mail_within_two_seconds(imap_hub: Hub,
             watcher.join(10)
     assert states(imap_hub) == {"filed": 1}
     assert took < 2.0
+
+
+def test_a_watcher_outlives_a_database_failure(imap_hub: Hub, dovecot: Dovecot,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first pass fails as if the database were down: the watcher waits, connects
+    # again and files the message then; it is never dropped.
+    passes: list[str] = []
+    sync_folder = Watcher.sync_folder
+
+    def down_at_first(watcher: Watcher, *args: Any) -> Tally:
+        passes.append("failed" if not passes else "ok")
+        if passes[-1] == "failed":
+            raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
+        return sync_folder(watcher, *args)
+
+    monkeypatch.setattr(Watcher, "sync_folder", down_at_first)
+    append(dovecot, mail(subject=REPORT))
+    stop = threading.Event()
+    with Filer(imap_hub) as filer:
+        watcher = threading.Thread(target=watch,
+                                   args=(imap_hub, imap_hub.settings.imap[0], filer, stop))
+        watcher.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not states(imap_hub) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            alive = watcher.is_alive()
+        finally:
+            stop.set()
+            watcher.join(10)
+    assert passes[:2] == ["failed", "ok"] and alive
+    assert states(imap_hub) == {"filed": 1}
+    assert folders(dovecot)["INBOX"] == 0
 
 
 def test_a_vietnamese_folder_name_round_trips(settings: Settings, dovecot: Dovecot,

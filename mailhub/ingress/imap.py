@@ -36,6 +36,7 @@ from mailhub.batch import Filer
 from mailhub.config import ImapAccount, Settings
 from mailhub.db import transaction
 from mailhub.errors import ConfigError
+from mailhub.faults import temporary
 from mailhub.hub import Hub, Office, open_hub
 from mailhub.notices import queue_rejection_notice
 from mailhub.pipeline import Envelope, Outcome, recorded_outcome
@@ -222,9 +223,10 @@ class Watcher:
 
 def watch(hub: Hub, account: ImapAccount, filer: Filer, stop: threading.Event) -> None:
     """Keep an account's folders taken in until `stop` is set: IDLE where the server has it
-    and one folder is watched, else a pass every poll_interval. A lost connection is
-    retried with exponential backoff and jitter; a refused login slowly."""
-    delay = 1.0
+    and one folder is watched, else a pass every poll_interval. A lost connection, or a
+    pass that failed (the database down), is retried with exponential backoff and jitter;
+    a refused login slowly."""
+    delay = trouble = 1.0
     while not stop.is_set():
         try:
             client = connect(account)
@@ -240,10 +242,19 @@ def watch(hub: Hub, account: ImapAccount, filer: Filer, stop: threading.Event) -
             delay = min(delay * 2, MAX_BACKOFF)
             continue
         delay = 1.0
+        began = time.monotonic()
         try:
             _serve_account(hub, account, filer, client, stop)
         except (OSError, IMAPClientError) as exc:
             log.warning("%s: connection lost (%s); reconnecting", account.name, exc)
+        except Exception as exc:  # the database or the disk failed, or we did: the account
+            if time.monotonic() - began > MAX_BACKOFF:  # is taken in again after a pause,
+                trouble = 1.0  # longer each time in a row; what was not moved is fetched again
+            log.error("%s: không lọc được thư / filing failed (%s: %s); retrying in %.0f s",
+                      account.name, type(exc).__name__, exc, trouble,
+                      exc_info=not temporary(exc))
+            stop.wait(trouble * random.uniform(0.5, 1.5))
+            trouble = min(trouble * 2, MAX_BACKOFF)
         finally:
             _close(client)
 
