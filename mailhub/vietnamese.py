@@ -74,7 +74,8 @@ def _looks_legacy(text: str) -> bool:
 
 
 def _enough_marks(text: str) -> bool:
-    return len(_LEGACY_SYMBOL.findall(text)) >= 2 or len(_LEGACY_MARK.findall(text)) >= 3
+    marks = _LEGACY_MARK.findall(text)  # one pass over the text: the symbols are marks too
+    return len(marks) >= 3 or sum(1 for mark in marks if _LEGACY_SYMBOL.match(mark)) >= 2
 
 
 def _undo_utf8_as_latin(text: str) -> str:

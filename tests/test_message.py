@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailhub import vietnamese
 from mailhub.message import ParsedMessage, parse, received_date
 from mailhub.vietnamese import fold
 
@@ -167,6 +168,13 @@ def test_tcvn3_body_and_subject_labelled_latin1_are_repaired() -> None:
         "Cộng hoà xã hội chủ nghĩa Việt Nam\n"
         "Độc lập - Tự do - Hạnh phúc\n\n"
         "Kính gửi các trường mầm non, tiểu học và trung học cơ sở trên địa bàn quận.")
+
+
+def test_every_legacy_symbol_is_counted_among_the_legacy_marks() -> None:
+    # vietnamese._enough_marks counts the symbols among the marks it found (one pass).
+    symbols = [chr(c) for c in range(0x80, 0x250) if vietnamese._LEGACY_SYMBOL.match(chr(c))]
+    assert symbols and all(vietnamese._LEGACY_MARK.match(symbol) for symbol in symbols)
+    assert vietnamese._enough_marks("B¸o c¸o") and not vietnamese._enough_marks("B¸o cáo")
 
 
 def test_tcvn3_subject_labelled_latin1_q() -> None:
