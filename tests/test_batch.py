@@ -52,58 +52,60 @@ def test_workers_give_the_outcomes_of_one_process_in_input_order(hub: Hub) -> No
     assert indexed == rows == len({o.id for o in outcomes})
 
 
-def _file_in_own_process(settings: Settings, batch: list[tuple[bytes, Envelope]]) -> list[str]:
+def _file_in_own_process(settings: Settings, batch: list[tuple[bytes, Envelope]],
+                         bulk: bool) -> list[str]:
     hub = open_hub(settings)
     try:
+        if bulk:
+            return [outcome.verdict for outcome in ingest_all(hub, batch)]
         return [ingest(hub, raw, envelope).verdict for raw, envelope in batch]
     finally:
         hub.engine.dispose()
 
 
+def _race(hub: Hub, bulk: bool, *batches: list[tuple[bytes, Envelope]]) -> list[str]:
+    """Each batch filed by a process of its own, all at once; their verdicts."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(batches), mp_context=spawn) as pool:
+        return [verdict for done in pool.map(_file_in_own_process, [hub.settings] * len(batches),
+                                             batches, [bulk] * len(batches))
+                for verdict in done]
+
+
+def _reports(tag: str) -> tuple[list[bytes], list[bytes]]:
+    """40 reports, and each relayed: a Received line more, the same Message-ID and sender."""
+    originals = [mail(subject=f"Báo cáo tháng {1 + i % 12}/2026 lần {i}",
+                      message_id=f"<{tag}{i}@c1dinhcong-hm.hanoiedu.vn>") for i in range(40)]
+    return originals, [b"Received: from mx by hub; Wed, 18 Nov 2026 09:31:00 +0700\r\n" + raw
+                       for raw in originals]
+
+
+def _filings(hub: Hub) -> int:
+    with Session(hub.engine) as session:
+        return session.exec(select(func.count()).select_from(models.Filing)).one()
+
+
+def _sources(route: str, copies: list[bytes]) -> list[tuple[bytes, Envelope]]:
+    return [(raw, Envelope(source=f"{route}/{i}")) for i, raw in enumerate(copies)]
+
+
 def test_two_processes_racing_with_copies_file_each_message_once(hub: Hub) -> None:
     # Two hubs (as two `mailhub serve` processes) get the same 40 reports at the same time,
     # through two routes: same Message-ID and sender, different bytes.
-    originals = [mail(subject=f"Báo cáo tháng {1 + i % 12}/2026 lần {i}",
-                      message_id=f"<r{i}@c1dinhcong-hm.hanoiedu.vn>") for i in range(40)]
-    relayed = [b"Received: from mx by hub; Wed, 18 Nov 2026 09:31:00 +0700\r\n" + raw
-               for raw in originals]
-    batches = [[(raw, Envelope(source=f"{route}/{i}")) for i, raw in enumerate(copies)]
-               for route, copies in (("a", originals), ("b", relayed))]
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=spawn) as pool:
-        verdicts = [v for done in pool.map(_file_in_own_process, [hub.settings] * 2, batches)
-                    for v in done]
+    originals, relayed = _reports("r")
+    verdicts = _race(hub, False, _sources("a", originals), _sources("b", relayed))
     assert verdicts.count("filed") == 40 and verdicts.count("duplicate") == 40, verdicts
-    with Session(hub.engine) as session:
-        filed = session.exec(select(func.count()).select_from(models.Filing)).one()
-    assert filed == 40
-
-
-def _bulk_in_own_process(settings: Settings, batch: list[tuple[bytes, Envelope]]) -> list[str]:
-    hub = open_hub(settings)
-    try:
-        return [outcome.verdict for outcome in ingest_all(hub, batch)]
-    finally:
-        hub.engine.dispose()
+    assert _filings(hub) == 40
 
 
 def test_two_bulk_imports_racing_over_the_same_mail_file_each_message_once(hub: Hub) -> None:
     # Two imports (as `mailhub imap sync` from cron beside `mailhub serve`) record the same
     # reports at the same time, a group each: the same bytes, and relayed copies.
-    originals = [mail(subject=f"Báo cáo tháng {1 + i % 12}/2026 lần {i}",
-                      message_id=f"<b{i}@c1dinhcong-hm.hanoiedu.vn>") for i in range(40)]
-    relayed = [b"Received: from mx by hub; Wed, 18 Nov 2026 09:31:00 +0700\r\n" + raw
-               for raw in originals]
-    batches = [[(raw, Envelope(source=f"{route}/{i}")) for i, raw in enumerate(copies)]
-               for route, copies in (("a", originals + relayed), ("b", relayed + originals))]
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=spawn) as pool:
-        verdicts = [v for done in pool.map(_bulk_in_own_process, [hub.settings] * 2, batches)
-                    for v in done]
+    originals, relayed = _reports("b")
+    verdicts = _race(hub, True, _sources("a", originals + relayed),
+                     _sources("b", relayed + originals))
     assert verdicts.count("filed") == 40 and verdicts.count("duplicate") == 120, verdicts
-    with Session(hub.engine) as session:
-        filed = session.exec(select(func.count()).select_from(models.Filing)).one()
-    assert filed == 40
+    assert _filings(hub) == 40
     assert verify(hub) == []
 
 

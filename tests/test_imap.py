@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
@@ -185,23 +186,34 @@ def test_a_personal_sender_gets_one_notice_and_an_auto_reply_none(imap_hub: Hub,
     assert "hanoiedu.vn" in body
 
 
-def test_idle_takes_in_new_mail_within_two_seconds(imap_hub: Hub,
-                                                   dovecot: Dovecot) -> None:
+@contextmanager
+def watching(hub: Hub) -> Iterator[threading.Thread]:
+    """watch() of the hub's first account in a thread, stopped on leaving."""
     stop = threading.Event()
-    with Filer(imap_hub) as filer:
-        watcher = threading.Thread(target=watch,
-                                   args=(imap_hub, imap_hub.settings.imap[0], filer, stop))
+    with Filer(hub) as filer:
+        watcher = threading.Thread(target=watch, args=(hub, hub.settings.imap[0], filer, stop))
         watcher.start()
         try:
-            time.sleep(1.0)  # connected, synced (nothing), idling
-            append(dovecot, mail(subject=REPORT))
-            appended = time.monotonic()
-            while not states(imap_hub) and time.monotonic() - appended < 5:
-                time.sleep(0.05)
-            took = time.monotonic() - appended
+            yield watcher
         finally:
             stop.set()
             watcher.join(10)
+
+
+def wait_filed(hub: Hub, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not states(hub) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_idle_takes_in_new_mail_within_two_seconds(imap_hub: Hub,
+                                                   dovecot: Dovecot) -> None:
+    with watching(imap_hub):
+        time.sleep(1.0)  # connected, synced (nothing), idling
+        append(dovecot, mail(subject=REPORT))
+        appended = time.monotonic()
+        wait_filed(imap_hub, 5)
+        took = time.monotonic() - appended
     assert states(imap_hub) == {"filed": 1}
     assert took < 2.0
 
@@ -221,19 +233,9 @@ def test_a_watcher_outlives_a_database_failure(imap_hub: Hub, dovecot: Dovecot,
 
     monkeypatch.setattr(Watcher, "sync_folder", down_at_first)
     append(dovecot, mail(subject=REPORT))
-    stop = threading.Event()
-    with Filer(imap_hub) as filer:
-        watcher = threading.Thread(target=watch,
-                                   args=(imap_hub, imap_hub.settings.imap[0], filer, stop))
-        watcher.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not states(imap_hub) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            alive = watcher.is_alive()
-        finally:
-            stop.set()
-            watcher.join(10)
+    with watching(imap_hub) as watcher:
+        wait_filed(imap_hub, 10)
+        alive = watcher.is_alive()
     assert passes[:2] == ["failed", "ok"] and alive
     assert states(imap_hub) == {"filed": 1}
     assert folders(dovecot)["INBOX"] == 0
