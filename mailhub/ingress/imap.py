@@ -247,9 +247,11 @@ def watch(hub: Hub, account: ImapAccount, filer: Filer, stop: threading.Event) -
             _serve_account(hub, account, filer, client, stop)
         except (OSError, IMAPClientError) as exc:
             log.warning("%s: connection lost (%s); reconnecting", account.name, exc)
-        except Exception as exc:  # the database or the disk failed, or we did: the account
-            if time.monotonic() - began > MAX_BACKOFF:  # is taken in again after a pause,
-                trouble = 1.0  # longer each time in a row; what was not moved is fetched again
+        except Exception as exc:  # the database or the disk failed, or we did
+            # Taken in again after a pause, longer each time in a row (what was not moved is
+            # fetched again); a long healthy run before the failure starts the pauses over.
+            if time.monotonic() - began > MAX_BACKOFF:
+                trouble = 1.0
             log.error("%s: không lọc được thư / filing failed (%s: %s); retrying in %.0f s",
                       account.name, type(exc).__name__, exc, trouble,
                       exc_info=not temporary(exc))
