@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from mailhub import models
+from mailhub.deciding import decide_filing
 from mailhub.errors import ArchiveError
 from mailhub.hub import Hub, Office, read_office
 from mailhub.message import header_block, header_text
-from mailhub.pipeline import decide_filing
 from mailhub.verdict import Action, State
 
 MESSAGE = models.Message.__table__  # type: ignore[attr-defined]

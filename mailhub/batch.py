@@ -18,16 +18,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from mailhub.deciding import Decision, Outcome, decide_many
 from mailhub.hub import Hub
-from mailhub.pipeline import (
-    Decision,
-    Envelope,
-    Outcome,
-    decide_many,
-    known_bytes,
-    record_stored,
-    stored_rows,
-)
+from mailhub.pipeline import Envelope, known_bytes, record_stored, stored_rows
 from mailhub.workers import FilingPool
 
 SMALL = 64  # fewer messages than this are filed in-process: starting workers costs more

@@ -26,11 +26,12 @@ from mailhub import db
 from mailhub.batch import SMALL, Filer, default_jobs, ingest_all
 from mailhub.cli_audit import audit_app, rules_app
 from mailhub.config import ImapAccount, Settings, example_config, load_settings
+from mailhub.deciding import Outcome
 from mailhub.errors import ConfigError, MailhubError
 from mailhub.hub import Hub, load_office, open_hub
 from mailhub.lists import load_lists
 from mailhub.message import received_date
-from mailhub.pipeline import Envelope, Outcome
+from mailhub.pipeline import Envelope
 from mailhub.staff import Role, add_user
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from mailhub import models
 from mailhub.db import transaction
+from mailhub.deciding import Outcome
 from mailhub.hub import Hub
 from mailhub.message import header_block, message_id, raw_header, sender
-from mailhub.pipeline import Outcome
 from mailhub.verdict import Action
 
 log = logging.getLogger(__name__)

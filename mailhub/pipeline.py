@@ -25,15 +25,13 @@ from sqlalchemy import select as select_rows  # Core: sqlmodel's select wants mo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from mailhub import authenticity, chain, models, search
-from mailhub.classify import Filing, classify
+from mailhub import chain, models, search
 from mailhub.db import lock_key, transaction
+from mailhub.deciding import Decision, Outcome, decide_filing
 from mailhub.faults import temporary
 from mailhub.hub import Hub
-from mailhub.message import ParsedMessage, header_block, message_id, parse
-from mailhub.policy import decide, gather
+from mailhub.message import header_block, message_id
 from mailhub.replies import Reply, acknowledge
-from mailhub.search_text import document
 from mailhub.verdict import Action, Hit, State
 
 log = logging.getLogger(__name__)
@@ -56,26 +54,6 @@ class Receipt:
     sha256: str
     duplicate: bool  # the same bytes were already received
     row: dict[str, Any] = field(default_factory=dict)  # the row stored, when new
-
-
-@dataclass
-class Outcome:
-    """What became of one message; the shape `mailhub ingest --json` prints."""
-
-    id: int
-    source: str
-    message_id: str
-    verdict: str
-    sha256: str
-    reasons: list[str] = field(default_factory=list)
-    unit: str | None = None
-    level: str | None = None
-    topics: list[str] = field(default_factory=list)
-    period: str | None = None
-    team: str | None = None
-    urgent: bool = False
-    subject: str = ""
-    sender: str = ""
 
 
 def receive(hub: Hub, raw: bytes, envelope: Envelope) -> Receipt:
@@ -246,75 +224,6 @@ def duplicate_outcome(hub: Hub, receipt: Receipt, source: str) -> Outcome:
     return Outcome(receipt.id, source, earlier.message_id, State.DUPLICATE, receipt.sha256,
                    [f"dedupe.sha256: same bytes as message #{receipt.id} ({earlier.verdict})"],
                    subject=earlier.subject, sender=earlier.sender)
-
-
-@dataclass
-class Decision:
-    """What filing a message decided, before it is recorded."""
-
-    changes: dict[str, object]
-    parsed: ParsedMessage
-    hits: list[Hit]
-    filing: Filing | None
-    outcome: Outcome
-    # what search indexes, joined by spaces: folded where the CPU work is done, and one
-    # string is far cheaper than a list to send back from a filing worker
-    words: str
-
-
-def decide_filing(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
-                  now: datetime | None = None) -> Decision:
-    """Parse, run the sender chain and classify a received row (or one not inserted yet,
-    without an id: record_stored() sets it): no database needed, so it may run in another
-    process (which is told the time: `now`, default the hub's clock). `raw` saves reading
-    the archive when the caller has it."""
-    now = now or hub.clock()
-    received = _utc(row["received_at"]).astimezone(hub.settings.zone)
-    raw = raw if raw is not None else hub.archive.read(row["sha256"])
-    parsed = parse(raw, hub.settings.filing.max_depth)
-    changes: dict[str, object] = dict(
-        message_id=parsed.message_id or row["message_id"], from_address=parsed.from_address,
-        from_name=parsed.from_name, subject=parsed.subject, body_text=parsed.text,
-        sent_at=parsed.date.astimezone(UTC) if parsed.date else None, filed_at=now)
-    hits: list[Hit] = []
-    if parsed.problems:
-        hits.append(Hit("parse", "parse.defects", Action.NOTE, "Thư có lỗi định dạng",
-                        "The message has format defects", "; ".join(parsed.problems)[:1000]))
-    # The sender chain judges a message as of the day it arrived, however late it is filed,
-    # and by the SPF/DKIM/DMARC results written in it (no DNS here: see authenticity.py).
-    facts = gather(hub.rules.senders, hub.registry, parsed.from_address, row["envelope_from"],
-                   parsed.unreadable, received.date(),
-                   authenticity.read(raw, hub.settings, row["door"]))
-    verdict, unit = decide(hub.rules.senders, facts)
-    hits += verdict.hits
-    changes["state"] = verdict.state.value
-    filing = None
-    if verdict.action is Action.ACCEPT:
-        filing = classify(hub.rules, hub.registry, unit, parsed, received)
-        hits += filing.hits
-    outcome = Outcome(row.get("id", 0), row["source"], str(changes["message_id"]),
-                      verdict.state.value, row["sha256"], [str(h) for h in hits],
-                      subject=parsed.subject, sender=parsed.from_address)
-    if filing is not None:
-        outcome.unit = filing.unit.code if filing.unit else None
-        outcome.level, outcome.period = filing.level, filing.period
-        outcome.topics = filing.topic_ids
-        outcome.team, outcome.urgent = filing.team, filing.urgent
-    words = " ".join(document([parsed.subject, *(a.name for a in parsed.attachments),
-                               parsed.text]))
-    return Decision(changes, parsed, hits, filing, outcome, words)
-
-
-def decide_many(hub: Hub, rows: Sequence[dict[str, Any]], raws: Sequence[bytes] | None,
-                now: datetime) -> list[Decision | Exception]:
-    """decide_filing() for a group; a message that fails gives its exception."""
-    decided: list[Decision | Exception] = []
-    for i, row in enumerate(rows):
-        try:
-            decided.append(decide_filing(hub, row, raws[i] if raws else None, now))
-        except Exception as exc:  # one bad message fails only itself
-            decided.append(exc)
-    return decided
 
 
 def record_stored(hub: Hub, stored: Sequence[tuple[dict[str, Any], bytes, Decision | Exception
@@ -562,7 +471,3 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 MESSAGE = _table(models.Message)
-
-
-def _utc(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -31,10 +31,11 @@ from sqlmodel import Session, select
 from mailhub import models
 from mailhub.authenticity import read, without_claims
 from mailhub.config import AuthSettings, Settings, SmtpSettings
+from mailhub.deciding import Outcome
 from mailhub.errors import ConfigError, TemporaryDnsError
 from mailhub.hub import Hub, open_hub
 from mailhub.ingress.smtp import DNS_TRY_LATER
-from mailhub.pipeline import Envelope, Outcome, ingest
+from mailhub.pipeline import Envelope, ingest
 from mailhub.registry import load_registry
 from mailhub.rules import load_rules
 from mailhub.verification import Resolver, Verifier

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from mailhub import models, pipeline
+from mailhub import deciding, models, pipeline
 from mailhub.batch import Filer, ingest_all
 from mailhub.chain import verify
 from mailhub.config import Settings
@@ -168,15 +168,15 @@ def test_a_message_that_cannot_be_decided_is_kept_as_error_with_its_headers(
     broken = mail(subject="Báo cáo hỏng", message_id="<hong@c1dinhcong-hm.hanoiedu.vn>")
     batch = [(mail(), Envelope(source="1")), (broken, Envelope(source="2")),
              (mail(), Envelope(source="3"))]
-    decide = pipeline.decide_filing
+    decide = deciding.decide_filing
 
     def fails_on_the_broken_one(hub: Hub, row: dict[str, Any], raw: bytes | None = None,
-                                now: datetime | None = None) -> pipeline.Decision:
+                                now: datetime | None = None) -> deciding.Decision:
         if raw == broken:
             raise ValueError("bộ phân loại hỏng / classifier broken")
         return decide(hub, row, raw, now)
 
-    monkeypatch.setattr(pipeline, "decide_filing", fails_on_the_broken_one)
+    monkeypatch.setattr(deciding, "decide_filing", fails_on_the_broken_one)
     outcomes = list(ingest_all(hub, batch))
     assert [o.verdict for o in outcomes] == ["filed", "error", "filed"]
     assert "error: ValueError: bộ phân loại hỏng / classifier broken" in outcomes[1].reasons

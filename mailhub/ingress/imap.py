@@ -35,11 +35,12 @@ from mailhub import models
 from mailhub.batch import Filer
 from mailhub.config import ImapAccount, Settings
 from mailhub.db import transaction
+from mailhub.deciding import Outcome
 from mailhub.errors import ConfigError
 from mailhub.faults import temporary
 from mailhub.hub import Hub, Office, open_hub
 from mailhub.notices import queue_rejection_notice
-from mailhub.pipeline import Envelope, Outcome, recorded_outcome
+from mailhub.pipeline import Envelope, recorded_outcome
 from mailhub.registry import Kind
 from mailhub.verdict import State
 from mailhub.workers import follow_the_daemon
