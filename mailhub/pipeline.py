@@ -2,13 +2,14 @@
 
 receive(): store the bytes durably and insert the message row ('received');
            a door acknowledges only after this returns.
-file():    parse -> sender policy -> classification -> one transaction with the
-           filing, every rule hit and the new state. Never raises for a bad
-           message: a failure is recorded as state 'error' with its reason.
+file():    decide (deciding.py: parse -> sender policy -> classification), then one
+           transaction with the filing, every rule hit and the new state. Never
+           raises for a bad message: a failure is recorded as state 'error' with
+           its reason.
 
 A bulk import (batch.Filer) decides before it inserts: its source keeps each message
 until told it is stored (an IMAP server, files on disk), so the bytes are archived,
-decided (decide_many) and the row written once, complete (record_stored).
+decided (deciding.decide_many) and the row written once, complete (record_stored).
 """
 
 from __future__ import annotations
