@@ -100,9 +100,8 @@ class Filer:
         except Exception as exc:  # a worker died: the group fails, the import goes on
             results = [exc] * len(started.new)
         decisions = dict(zip(started.new, results, strict=True))
-        return record_stored(self.hub, [(row, raw, decisions.get(place)) for place, (row, (raw, _))
-                                        in enumerate(zip(started.rows, started.group,
-                                                         strict=True))])
+        return record_stored(self.hub, [(row, started.group[place][0], decisions.get(place))
+                                        for place, row in enumerate(started.rows)])
 
 
 @dataclass

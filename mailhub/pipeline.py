@@ -98,8 +98,13 @@ def _row(hub: Hub, sha256: str, raw: bytes, envelope: Envelope,
 def known_bytes(hub: Hub, shas: Iterable[str]) -> set[str]:
     """Which of these sha256 the database holds a message of."""
     with hub.engine.connect() as db:
-        return set(db.execute(select_rows(MESSAGE.c.sha256)
-                              .where(MESSAGE.c.sha256.in_(set(shas)))).scalars())
+        return set(_ids_by_sha(db, shas))
+
+
+def _ids_by_sha(db: Connection, shas: Iterable[str]) -> dict[str, int]:
+    """The ids of the messages the database holds of these sha256."""
+    return dict(db.execute(select_rows(MESSAGE.c.sha256, MESSAGE.c.id)
+                           .where(MESSAGE.c.sha256.in_(set(shas)))).all())
 
 
 def header_message_id(raw: bytes) -> str:
@@ -127,9 +132,7 @@ def insert_rows(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
 def insert_rows_in(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Receipt]:
     """A few statements for the whole group: a group commit is cheap only if its
     statements are."""
-    known: dict[str, int] = dict(db.execute(
-        select_rows(MESSAGE.c.sha256, MESSAGE.c.id)
-        .where(MESSAGE.c.sha256.in_({row["sha256"] for row in rows}))).all())
+    known = _ids_by_sha(db, [row["sha256"] for row in rows])
     new: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["sha256"] not in known:
@@ -268,9 +271,7 @@ def _insert_stored(db: Connection, stored: Sequence[tuple[dict[str, Any], bytes,
                                                           | Exception | None]]
                    ) -> list[tuple[int, bool]]:
     """record_stored()'s statements; per message (its id, whether inserted now)."""
-    known: dict[str, int] = dict(db.execute(
-        select_rows(MESSAGE.c.sha256, MESSAGE.c.id)
-        .where(MESSAGE.c.sha256.in_({row["sha256"] for row, _, _ in stored}))).all())
+    known = _ids_by_sha(db, [row["sha256"] for row, _, _ in stored])
     new: dict[str, dict[str, Any]] = {}  # sha256 -> the row to insert (the first copy's)
     decided: dict[str, Decision] = {}
     for row, raw, decision in stored:
