@@ -15,10 +15,11 @@ times more than two flushes per group.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
+import itertools
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -30,10 +31,16 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
-        self._made: set[Path] = set()  # folders known to exist durably
+        self._made: set[str] = set()  # folders known to exist durably
+        self._written = itertools.count()  # temporary files named by this process
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.eml"
+        return Path(self._place(sha256))
+
+    def _place(self, sha256: str) -> str:
+        """path_for() as a string: a group's writes build a few paths per message, and
+        pathlib's parsing of each would cost a third of the archive's time."""
+        return f"{self.root}/{sha256[:2]}/{sha256}.eml"
 
     def store(self, raw: bytes) -> tuple[str, bool]:
         """Store bytes durably; returns (sha256, newly_written). Same bytes, same file."""
@@ -47,7 +54,7 @@ class Archive:
                 _sync([tmp])
                 os.replace(tmp, final)
             except BaseException:
-                tmp.unlink(missing_ok=True)
+                _remove(tmp)
                 raise
             _sync([final.parent])
         except OSError as exc:
@@ -59,9 +66,9 @@ class Archive:
         that cannot be written (disk full) fails alone; a failed flush fails the group."""
         shas = [hashlib.sha256(raw).hexdigest() for raw in raws]
         results: list[tuple[str, bool] | ArchiveError] = [(sha256, False) for sha256 in shas]
-        written: dict[str, tuple[Path, int]] = {}  # sha256 -> temporary file, first place
+        written: dict[str, tuple[str, int]] = {}  # sha256 -> temporary file, first place
         for place, (sha256, raw) in enumerate(zip(shas, raws, strict=True)):
-            if sha256 in written or self.path_for(sha256).exists():
+            if sha256 in written or os.path.exists(self._place(sha256)):
                 continue
             try:
                 written[sha256] = (self._write(sha256, raw), place)
@@ -72,11 +79,11 @@ class Archive:
         try:
             _sync([tmp for tmp, _ in written.values()], self.root)  # the bytes, then names
             for sha256, (tmp, _) in written.items():
-                os.replace(tmp, self.path_for(sha256))
-            _sync({self.path_for(sha256).parent for sha256 in written}, self.root)
+                os.replace(tmp, self._place(sha256))
+            _sync({os.path.dirname(self._place(sha256)) for sha256 in written}, self.root)
         except OSError as exc:
             for tmp, _ in written.values():
-                tmp.unlink(missing_ok=True)
+                _remove(tmp)
             return [self._failed(sha256, exc) if sha256 in written else result
                     for sha256, result in zip(shas, results, strict=True)]
         for sha256, (_, place) in written.items():
@@ -86,19 +93,26 @@ class Archive:
     def _failed(self, sha256: str, exc: OSError) -> ArchiveError:
         return ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
 
-    def _write(self, sha256: str, raw: bytes) -> Path:
-        """The bytes in a new temporary file (not yet durable); nothing left on failure."""
-        self._ensure_dir(self._tmp)
-        self._ensure_dir(self.path_for(sha256).parent)
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix=f"{sha256[:16]}.{os.getpid()}.",
-                                    suffix=".tmp")
+    def _write(self, sha256: str, raw: bytes) -> str:
+        """The bytes in a new temporary file (not yet durable); nothing left on failure.
+        Its name holds the writing process's id (see remove_leftovers) and a number of this
+        process's own: unique without tempfile's random names, which cost more here."""
+        self._ensure_dir(f"{self._tmp}")
+        self._ensure_dir(f"{self.root}/{sha256[:2]}")
+        while True:
+            name = f"{self._tmp}/{sha256[:16]}.{os.getpid()}.{next(self._written)}.tmp"
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                break
+            except FileExistsError:  # left by an earlier process of the same id
+                continue
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
         except BaseException:
-            Path(name).unlink(missing_ok=True)
+            _remove(name)
             raise
-        return Path(name)
+        return name
 
     def read(self, sha256: str) -> bytes:
         try:
@@ -119,19 +133,23 @@ class Archive:
             removed.append(path)
         return removed
 
-    def _ensure_dir(self, path: Path) -> None:
-        if path in self._made:
+    def _ensure_dir(self, folder: str) -> None:
+        if folder in self._made:
             return
-        if path.is_dir():
-            self._made.add(path)
-            return
-        missing = [p for p in (path, *path.parents) if not p.exists()]
-        path.mkdir(parents=True, exist_ok=True)
-        _sync([created.parent for created in reversed(missing)])  # new folders' names too
-        self._made.add(path)
+        path = Path(folder)
+        if not path.is_dir():
+            missing = [p for p in (path, *path.parents) if not p.exists()]
+            path.mkdir(parents=True, exist_ok=True)
+            _sync([created.parent for created in reversed(missing)])  # new folders' names too
+        self._made.add(folder)
 
 
-def _sync(paths: Iterable[Path], whole: Path | None = None) -> None:
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _sync(paths: Iterable[Path | str], whole: Path | None = None) -> None:
     """Make these files or folders durable: with `whole`, by one flush of the file system
     that holds it where Linux's syncfs is at hand; else an fsync each."""
     if whole is not None and _syncfs is not None:
