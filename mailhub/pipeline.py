@@ -288,11 +288,14 @@ def _insert_stored(db: Connection, stored: Sequence[tuple[dict[str, Any], bytes,
                               "state_reason": f"{type(failure).__name__}: {failure}"[:2000]}
     if new:
         _lock_message_ids(db, decided.values())
-        ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
-                         list(new.values())).scalars().all()
-        for values, message in zip(new.values(), ids, strict=True):
-            values["id"] = known[values["sha256"]] = message
-        chain.append(db, chain.archived(zip(ids, new, strict=True)), datetime.now(UTC))
+        # sha256 is unique: the ids are read back by it, as RETURNING in parameter order
+        # would cost one statement per row on SQLite
+        db.execute(insert(MESSAGE), list(new.values()))
+        ids = _ids_by_sha(db, new)
+        for sha256, values in new.items():
+            values["id"] = known[sha256] = ids[sha256]
+        chain.append(db, chain.archived((ids[sha256], sha256) for sha256 in new),
+                     datetime.now(UTC))
         written = [(new[sha256], decision) for sha256, decision in decided.items()]
         _keep_first_by_message_id(db, written)
         _save(db, written, fresh=True)
