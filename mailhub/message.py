@@ -25,7 +25,7 @@ from typing import Any
 
 import mailparser
 
-from mailhub.vietnamese import repair
+from mailhub.vietnamese import LEGACY_MARKS, nfc, repair, utf8_as_latin
 
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
@@ -43,6 +43,9 @@ _MAILPARSER_HEADERS = ("content-", "mime-version", "date")
 # them) go only after repair(): mojibake of UTF-8 read as latin-1 is made of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _C1 = re.compile(r"[\x80-\x9f]")
+# Any of these (controls, legacy marks) or UTF-8 read as Latin-1, and _cleaned() has work
+# to do; nearly every text has none, and is then only made NFC.
+_UNCLEAN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LEGACY_MARKS}]")
 MAX_DEPTH = 30  # the default of [filing] max_depth
 _FEED = 1 << 20  # bytes handed to the email parser at a time
 
@@ -216,9 +219,16 @@ def header_text(value: str | None) -> str:
         position = word.end()
     parts.append(_flush(pending))
     parts.append(_raw_text(value[position:]))
-    text = _C1.sub("", repair(_CONTROL.sub("", "".join(parts))))  # before collapsing
-    # spaces: "à" in UTF-8 is C3 A0, and A0 is a space in latin-1
-    return _SPACES.sub(" ", text).strip()
+    text = _cleaned("".join(parts))  # before collapsing spaces: "à" in UTF-8 is C3 A0,
+    return _SPACES.sub(" ", text).strip()  # and A0 is a space in latin-1
+
+
+def _cleaned(text: str) -> str:
+    """Control characters out, mislabelled charsets repaired, NFC. C1 controls go only
+    after repair(): mojibake of UTF-8 read as latin-1 is made of them."""
+    if not _UNCLEAN.search(text) and not utf8_as_latin(text):
+        return nfc(text)  # what the rest makes of such a text: two scans instead of four
+    return _C1.sub("", repair(_CONTROL.sub("", text)))
 
 
 def _flush(pending: tuple[str, bytearray] | None) -> str:
@@ -314,9 +324,9 @@ def _body_text(parsed: Any, problems: list[str]) -> str:
         plain, html = _decode_parts(parsed.message, "plain"), _decode_parts(parsed.message, "html")
         problems.append("body charset label was wrong; decoded by guessing")
     if plain:
-        return _C1.sub("", repair(_clean_lines("\n".join(plain))))
+        return _cleaned(_lines("\n".join(plain)))
     if html:
-        return _C1.sub("", repair(html_to_text(_clean_lines("\n".join(html)))))
+        return _cleaned(html_to_text(_CONTROL.sub("", _lines("\n".join(html)))))
     return ""
 
 
@@ -332,8 +342,8 @@ def _decode_parts(msg: Message, subtype: str) -> list[str]:
     return texts
 
 
-def _clean_lines(text: str) -> str:
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _TextOfHtml(HTMLParser):

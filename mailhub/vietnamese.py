@@ -25,8 +25,8 @@ _UNICODE_VIETNAMESE = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u
 # Latin-1 characters that are not Vietnamese letters: TCVN3/VNI text read as Latin-1 is full of
 # them (B¸o c¸o, veä sinh). Symbols among them are stronger evidence than foreign letters.
 _VIETNAMESE_LATIN1 = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý"
-_LEGACY_MARK = re.compile("[" + "".join(chr(c) for c in range(0xA1, 0x100)
-                                        if chr(c) not in _VIETNAMESE_LATIN1) + "]")
+LEGACY_MARKS = "".join(chr(c) for c in range(0xA1, 0x100) if chr(c) not in _VIETNAMESE_LATIN1)
+_LEGACY_MARK = re.compile(f"[{LEGACY_MARKS}]")
 _LEGACY_SYMBOL = re.compile(r"[\u00a1-\u00a8\u00aa\u00ac\u00ad\u00af-\u00b6\u00b8-\u00ba"
                             r"\u00bc-\u00bf\u00d7\u00f7]")
 # UTF-8 read as Latin-1/cp1252: "Ã¡", "áº", "Ä‘" …
@@ -78,8 +78,14 @@ def _enough_marks(text: str) -> bool:
     return len(marks) >= 3 or sum(1 for mark in marks if _LEGACY_SYMBOL.match(mark)) >= 2
 
 
+def utf8_as_latin(text: str) -> bool:
+    """Whether the text holds UTF-8 read as Latin-1 ("Ã¡", "áº", "Ä‘"): what repair()
+    undoes besides legacy marks (LEGACY_MARKS)."""
+    return _UTF8_AS_LATIN.search(text) is not None
+
+
 def _undo_utf8_as_latin(text: str) -> str:
-    if not _UTF8_AS_LATIN.search(text):
+    if not utf8_as_latin(text):
         return text
     for codec in ("cp1252", "latin-1"):
         try:

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailhub import vietnamese
-from mailhub.message import ParsedMessage, parse, received_date
+from mailhub.message import ParsedMessage, _cleaned, parse, received_date
 from mailhub.vietnamese import fold
 
 MAIL = Path(__file__).parent / "mail"
@@ -598,6 +598,23 @@ def test_fold_is_its_definition(text: str) -> None:
     """The ASCII fast path (nearly every Vietnamese text) and the general one agree with
     the definition, for mixed scripts, stray marks and case changes that make marks."""
     assert fold(text) == plain_fold(text)
+
+
+def plain_clean(text: str) -> str:
+    """Cleaning by its definition: C0 controls out, repair(), C1 controls out."""
+    without = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    return re.sub(r"[\x80-\x9f]", "", vietnamese.repair(without))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "aA09 \n\x00\x1b\x7f\x85\x9f\xa0¡º»¸ÄÆÃÂáàạếưđĐ€‘’“”–™ŒŠ中\u0301")))
+def test_cleaning_takes_its_short_way_only_when_nothing_changes(text: str) -> None:
+    """Text without controls, legacy marks or UTF-8 read as Latin-1 is only made NFC (two
+    scans instead of four); any other text gets the whole cleaning: the results agree."""
+    assert _cleaned(text) == plain_clean(text)
+    mojibake = text.encode("utf-8").decode("cp1252", "replace")
+    assert _cleaned(mojibake) == plain_clean(mojibake)
 
 
 def test_fold_nfc_and_nfd_agree() -> None:
