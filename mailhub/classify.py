@@ -165,9 +165,7 @@ def find_phrases(ruleset: Ruleset, text: str,
     for topic, phrases in matched.items():
         owner, inside = ruleset.topics[topic], index.inside[topic]
         kept = [i for i in phrases if inside[i].isdisjoint(phrases)]
-        # the most specific first; then the longer; then the order of the rules file
-        best = sorted(kept, key=lambda i: (-owner.specificity[i], -len(" ".join(owner.words[i])),
-                                           i))[:cap]
+        best = sorted(kept, key=owner.rank.__getitem__)[:cap]
         found[topic] = {owner.phrases[i]: owner.specificity[i] for i in best}
     for t, owner in enumerate(ruleset.topics):
         for matcher in owner.matchers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,14 @@ class Topic:
     general: bool   # a general report (the monthly one): specific topics in the subject win
     weight: float
     line: int | None
+
+    @cached_property
+    def rank(self) -> tuple[int, ...]:
+        """Per phrase, its place in the order a match keeps them by: the most specific
+        first, then the longer, then the order of the rules file (worked out once)."""
+        order = sorted(range(len(self.phrases)), key=lambda i: (
+            -self.specificity[i], -len(" ".join(self.words[i])), i))
+        return tuple(sorted(range(len(order)), key=order.__getitem__))
 
 
 def words_of(folded: str) -> list[str]:
