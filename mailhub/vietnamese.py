@@ -7,6 +7,7 @@ all become "ve sinh". Display always keeps the original (NFC) text.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from functools import lru_cache
@@ -14,9 +15,34 @@ from functools import lru_cache
 # Combining marks of the Latin script (tones and vowel marks once decomposed). A regex
 # removes them several times faster than str.translate with a table.
 _MARKS = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")
-# After NFD and đ -> d: anything besides ASCII and the marks Vietnamese uses (tones, hats,
-# breve, horn), which fold() then removes by keeping the ASCII alone.
-_NOT_VIETNAMESE = re.compile("[^\x00-\x7f\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323]")
+_VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones, hats, breve, horn
+# After NFD and đ -> d: anything besides ASCII and the marks Vietnamese uses, which
+# _fold_decomposed() then removes by keeping the ASCII alone.
+_NOT_VIETNAMESE = re.compile(f"[^\x00-\x7f{_VIETNAMESE_MARKS}]")
+
+
+def _marked_letters() -> list[tuple[str, str]]:
+    """Each lower-case letter that is an ASCII letter with Vietnamese marks (ắ, ệ, ơ, ư …,
+    and đ, ð), with that letter."""
+    found = [("đ", "d"), ("ð", "d")]
+    for code in range(0x80, 0x2000):
+        letter = chr(code)
+        decomposed = unicodedata.normalize("NFD", letter)
+        base, marks = decomposed[0], decomposed[1:]
+        if (letter.islower() and base.isascii() and base.isalpha() and marks
+                and set(marks) <= set(_VIETNAMESE_MARKS)):
+            found.append((letter, base))
+    return found
+
+
+# fold() of a text whose lower case is ASCII and such letters (nearly every report) is two
+# table look-ups in C: each letter to a byte of its own (a single-byte codec, built as the
+# stdlib builds cp1252's), then each byte to its ASCII letter.
+_LETTERS = _marked_letters()
+assert len(_LETTERS) <= 128, "one byte each above ASCII"
+_TO_BYTE = codecs.charmap_build(
+    "".join([chr(code) for code in range(128)] + [m for m, _ in _LETTERS]).ljust(256, "\ufffe"))
+_TO_ASCII = bytes(range(128)) + "".join(a for _, a in _LETTERS).encode("ascii").ljust(128)
 
 # Letters Unicode Vietnamese has and legacy text read as Latin-1 never does (ă đ ĩ ũ ơ ư ạ…ỹ):
 # their presence means the text is already right.
@@ -41,10 +67,19 @@ def nfc(text: str) -> str:
 @lru_cache(maxsize=32)  # a filing folds a body for its topics, then for search: once
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching: 'Đổi mới' -> 'doi moi'."""
+    try:
+        coded = codecs.charmap_encode(text.lower(), "strict", _TO_BYTE)[0]
+    except UnicodeEncodeError:  # other scripts, marks not composed: the general way
+        return _fold_decomposed(text)
+    return coded.translate(_TO_ASCII).decode("ascii")
+
+
+def _fold_decomposed(text: str) -> str:
+    """fold() by its definition: NFD, no marks, đ -> d, lower case."""
     bare = unicodedata.normalize("NFD", text)
     bare = bare.replace("đ", "d").replace("Đ", "d").replace("ð", "d").replace("Ð", "d")
     if not _NOT_VIETNAMESE.search(bare):
-        # ASCII and Vietnamese marks only (nearly every report): dropping what is not
+        # ASCII and Vietnamese marks only (text written decomposed): dropping what is not
         # ASCII drops exactly the marks, in C, at a tenth of the regex's cost.
         return bare.encode("ascii", "ignore").decode("ascii").lower()
     return _MARKS.sub("", bare).lower()
