@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sqlite3
 import threading
@@ -359,3 +360,24 @@ def test_received_at_is_when_the_mailbox_received_the_message(
     stored = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
     assert stored == datetime(2026, 11, 19, 9, 45, 30, tzinfo=UTC)
     assert stored != imap_hub.clock()
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
+def test_imaplib_traces_only_for_a_logger_that_shows_it(
+        imap_hub: Hub, dovecot: Dovecot, caplog: pytest.LogCaptureFixture, level: int) -> None:
+    """imapclient turns imaplib's trace on, and imaplib then formats every message it
+    fetches for a logger that may drop it: connect() turns it off unless "imapclient.imaplib"
+    shows DEBUG."""
+    raw = mail(subject=REPORT)
+    append(dovecot, raw)
+    with caplog.at_level(level, logger="imapclient.imaplib"):
+        client = connect(imap_hub.settings.imap[0])
+        traced: list[str] = []
+        client._imap._mesg = traced.append  # what imaplib hands imapclient's logger
+        try:
+            client.select_folder("INBOX", readonly=True)
+            fetched = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
+        finally:
+            client.logout()
+    assert [data[b"BODY[]"] for data in fetched.values()] == [raw.replace(b"\n", b"\r\n")]
+    assert any("FETCH" in line for line in traced) == (level == logging.DEBUG)
