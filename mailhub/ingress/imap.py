@@ -19,12 +19,12 @@ import ssl
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -46,6 +46,7 @@ from mailhub.verdict import State
 from mailhub.workers import follow_the_daemon
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _IMAPLIB_LOG = logging.getLogger("imapclient.imaplib")  # where imapclient sends imaplib's trace
 
 TIMEOUT = 60.0        # seconds for any one server reply
@@ -125,8 +126,10 @@ class Watcher:
             return tally
         can_move = b"MOVE" in client.capabilities()
         # Moves wait for several batches: one MOVE per destination for all of them, as a
-        # MOVE costs the server about as much for one message as for a thousand.
+        # MOVE costs the server about as much for one message as for a thousand. They are
+        # sent in the connection's thread, so filing goes on while the server moves.
         moves: dict[str, list[int]] = defaultdict(list)
+        sent: deque[tuple[Future[None], dict[str, list[int]], int]] = deque()
         waiting = 0
         order: deque[int] = deque()  # UIDs handed to the filer, whose outcomes come in order
 
@@ -138,17 +141,25 @@ class Watcher:
                                     f"{uidvalidity}/{uid}", received_at=received_at)
 
         def send_moves(checkpoint: int) -> None:
-            with prefetch.turn:
-                for destination, moving in moves.items():
-                    self._move(client, moving, destination, can_move)
-                    tally.moved[destination] += len(moving)
-            self._save_checkpoint(folder, uidvalidity, checkpoint)
+            batch = dict(moves)
             moves.clear()
+            sent.append((connection.later(self._move_all, client, batch, can_move), batch,
+                         checkpoint))
 
-        with _Prefetch(client, list(_batches(uids, self.account.batch))) as prefetch:
-            for outcome in self.filer.ingest_all(envelopes(iter(prefetch))):
+        def moved(wait: bool) -> None:
+            """The checkpoint follows the moves done, in order (all of them, with `wait`): a
+            move that failed fails the pass, and what it held is fetched again."""
+            while sent and (wait or sent[0][0].done()):
+                done, batch, checkpoint = sent.popleft()
+                done.result()
+                for destination, uids in batch.items():
+                    tally.moved[destination] += len(uids)
+                self._save_checkpoint(folder, uidvalidity, checkpoint)
+
+        with _Connection(client, list(_batches(uids, self.account.batch))) as connection:
+            for outcome in self.filer.ingest_all(envelopes(iter(connection))):
                 uid = order.popleft()
-                raw = prefetch.take(uid)
+                raw = connection.take(uid)
                 tally.fetched += 1
                 if outcome.verdict == State.DUPLICATE:  # it goes where its original went
                     tally.duplicates += 1
@@ -160,8 +171,10 @@ class Watcher:
                 waiting += 1
                 if waiting >= MOVE_EVERY:
                     send_moves(uid)
+                    moved(wait=False)
                     waiting = 0
-        send_moves(uids[-1])  # every batch fetched: the UIDs that vanished meanwhile too
+            send_moves(uids[-1])  # every batch fetched: the UIDs that vanished meanwhile too
+            moved(wait=True)
         return tally
 
     def _original(self, message: int) -> int:
@@ -190,6 +203,11 @@ class Watcher:
         else:  # quarantined, or could not be filed: a person looks at it
             name = account.quarantine_folder
         return delimiter.join(part for part in name.split("/") if part)
+
+    def _move_all(self, client: IMAPClient, batch: dict[str, list[int]],
+                  can_move: bool) -> None:
+        for folder, uids in batch.items():
+            self._move(client, uids, folder, can_move)
 
     def _move(self, client: IMAPClient, uids: list[int], folder: str, can_move: bool) -> None:
         if folder not in self._made:
@@ -296,40 +314,42 @@ def _serve_account(hub: Hub, account: ImapAccount, filer: Filer, client: IMAPCli
             client.idle_done()
 
 
-class _Prefetch:
-    """Fetches the next batch (BODY.PEEK[] and INTERNALDATE) in a thread while the current
-    one is filed, so the workers are not idle during a FETCH. One command at a time on the
-    connection: anyone else sending one (the moves) takes `turn` first."""
+class _Connection:
+    """The connection's commands in a thread of their own, one at a time, in order: the
+    next batch's FETCH (BODY.PEEK[] and INTERNALDATE) while the current one is filed, so
+    the workers are not idle during a FETCH, and the moves (later())."""
 
     def __init__(self, client: IMAPClient, batches: list[list[int]]) -> None:
         self.client, self.batches = client, batches
-        self.turn = threading.Lock()
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch")
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="imap")
         self._raws: dict[int, bytes] = {}  # fetched, until its outcome is handled
 
-    def __enter__(self) -> _Prefetch:
+    def __enter__(self) -> _Connection:
         return self
 
     def __exit__(self, *_: object) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)  # the connection is ours again
 
     def __iter__(self) -> Iterator[tuple[int, bytes, datetime | None]]:
-        pending = self._thread.submit(self._fetch, self.batches[0]) if self.batches else None
+        pending = self.later(self._fetch, self.batches[0]) if self.batches else None
         for following in [*self.batches[1:], None]:
             assert pending is not None
             fetched = pending.result()
-            pending = self._thread.submit(self._fetch, following) if following else None
+            pending = self.later(self._fetch, following) if following else None
             for uid, raw, received_at in fetched:
                 self._raws[uid] = raw
                 yield uid, raw, received_at
+
+    def later(self, command: Callable[..., T], *args: Any) -> Future[T]:
+        """Send a command after those sent before it."""
+        return self._thread.submit(command, *args)
 
     def take(self, uid: int) -> bytes:
         """A message's bytes once more, when its outcome is handled (then forgotten)."""
         return self._raws.pop(uid)
 
     def _fetch(self, batch: list[int]) -> list[tuple[int, bytes, datetime | None]]:
-        with self.turn:
-            fetched = self.client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        fetched = self.client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
         return [(uid, bytes(fetched[uid][b"BODY[]"]), _utc(fetched[uid].get(b"INTERNALDATE")))
                 for uid in batch if b"BODY[]" in fetched.get(uid, {})]
 
