@@ -48,6 +48,7 @@ _C1 = re.compile(r"[\x80-\x9f]")
 _UNCLEAN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LEGACY_MARKS}]")
 MAX_DEPTH = 30  # the default of [filing] max_depth
 _FEED = 1 << 20  # bytes handed to the email parser at a time
+_NESTS = re.compile(rb"multipart|message/", re.IGNORECASE)  # in headers: parts within
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,16 @@ def parse(raw: bytes, max_depth: int = MAX_DEPTH) -> ParsedMessage:
 
 def message_from_bytes(raw: bytes) -> Message:
     """email.message_from_bytes, fed a mebibyte at a time: the same Message, at half the
-    peak memory (the whole text at once makes the parser hold it 4 bytes a character)."""
+    peak memory (the whole text at once makes the parser hold it 4 bytes a character).
+    A message of one part is its headers, parsed, and its body as it is: what the parser
+    would make of it a line at a time, at a fifth of the cost."""
+    body = head_end(raw)[1]
+    if not _NESTS.search(raw, 0, body):  # else it may be multipart, or hold a message
+        head = BytesHeaderParser(policy=compat32).parsebytes(raw[:body])
+        if (head.get_content_maintype() not in ("multipart", "message") and not head.defects
+                and head.get_payload() == ""):  # the headers, and only they, ended at `body`
+            head.set_payload(str(memoryview(raw)[body:], "ascii", "surrogateescape"))
+            return head
     feeder = BytesFeedParser(_factory=Message, policy=compat32)
     view = memoryview(raw)
     for start in range(0, len(raw), _FEED):

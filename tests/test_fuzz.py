@@ -311,12 +311,13 @@ MEASURE = textwrap.dedent("""
     print(json.dumps({"size": len(raw), "grew": grew, "verdict": outcome.verdict}))
 """)
 # Measured on CPython 3.11, SQLite and PostgreSQL alike: filing a 50 MB single line raises
-# the peak by 6.0x its size, a 20 MB one-line base64 attachment by 6.3x. The copies: the
-# archive's read (1x), the email parser's lines and payload (~3x: parse() feeds it a
-# mebibyte at a time; fed all at once it held the text 4 bytes a character, and filing
-# took 11x), mail-parser's decoded text and the cleaned body text. 8x leaves room for
-# another allocator; going past it means a new whole-message copy somewhere.
-PEAK_PER_BYTE = 8
+# the peak by 4.0x its size, a 20 MB one-line base64 attachment by 3.7x. The copies: the
+# archive's read (1x), the body as the message's payload (1x: a message of one part is
+# not parsed a line at a time, which cost ~3x; a multipart message is fed to the parser
+# a mebibyte at a time, as fed all at once it held the text 4 bytes a character), mail-
+# parser's decoded text and the cleaned body text. 6x leaves room for another allocator;
+# going past it means a new whole-message copy somewhere.
+PEAK_PER_BYTE = 6
 PEAK_CONSTANT = 32 << 20
 
 

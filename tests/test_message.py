@@ -14,6 +14,9 @@ import random
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
+from email.feedparser import BytesFeedParser
+from email.message import Message
+from email.policy import compat32
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailhub import vietnamese
-from mailhub.message import ParsedMessage, _cleaned, parse, received_date
+from mailhub.message import ParsedMessage, _cleaned, message_from_bytes, parse, received_date
 from mailhub.vietnamese import fold
 
 MAIL = Path(__file__).parent / "mail"
@@ -617,6 +620,32 @@ def test_cleaning_takes_its_short_way_only_when_nothing_changes(text: str) -> No
     assert _cleaned(text) == plain_clean(text)
     mojibake = text.encode("utf-8").decode("cp1252", "replace")
     assert _cleaned(mojibake) == plain_clean(mojibake)
+
+
+def _by_the_line(raw: bytes) -> Message:
+    feeder = BytesFeedParser(_factory=Message, policy=compat32)
+    feeder.feed(raw)
+    return feeder.close()
+
+
+def _shape(msg: Message) -> list[tuple[object, ...]]:
+    return [(part.get_unixfrom(), part._headers, None if part.is_multipart() else part._payload,
+             [type(d).__name__ for d in part.defects], part.preamble, part.epilogue)
+            for part in msg.walk()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([
+    b"Subject: x", b"Content-Type: text/plain", b"Content-Type: multipart/mixed; boundary=b",
+    b"Content-Type: message/rfc822", b"Content-Type: nonsense", b" folded", b"From a b",
+    b"no colon here", b"--b", b"--b--", b"", b"body \xe1\xba\xa1", b"X: \xff"]), max_size=12),
+    st.lists(st.sampled_from([b"\r\n", b"\n", b"\r"]), min_size=12, max_size=12))
+def test_a_message_of_one_part_parses_as_the_parser_would(lines: list[bytes],
+                                                          ends: list[bytes]) -> None:
+    """message_from_bytes() takes a short way for a message of one part: the same Message
+    as the parser's, line by line, whatever the header block, its line ends or its body."""
+    raw = b"".join(line + end for line, end in zip(lines, ends, strict=False))
+    assert _shape(message_from_bytes(raw)) == _shape(_by_the_line(raw))
 
 
 def test_fold_nfc_and_nfd_agree() -> None:
