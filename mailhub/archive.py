@@ -49,6 +49,8 @@ class Archive:
         if final.exists():
             return sha256, False
         try:
+            self._ensure_dir(str(self._tmp))
+            self._ensure_dir(os.path.dirname(self._place(sha256)))
             tmp = self._write(sha256, raw)
             try:
                 _sync([tmp])
@@ -67,10 +69,13 @@ class Archive:
         shas = [hashlib.sha256(raw).hexdigest() for raw in raws]
         results: list[tuple[str, bool] | ArchiveError] = [(sha256, False) for sha256 in shas]
         written: dict[str, tuple[str, int]] = {}  # sha256 -> temporary file, first place
+        made: set[str] = set()  # folders made for the group, durable with its first flush
         for place, (sha256, raw) in enumerate(zip(shas, raws, strict=True)):
             if sha256 in written or os.path.exists(self._place(sha256)):
                 continue
             try:
+                self._ensure_dir(str(self._tmp), made)
+                self._ensure_dir(os.path.dirname(self._place(sha256)), made)
                 written[sha256] = (self._write(sha256, raw), place)
             except OSError as exc:
                 results[place] = self._failed(sha256, exc)
@@ -78,6 +83,7 @@ class Archive:
             return results
         try:
             _sync([tmp for tmp, _ in written.values()], self.root)  # the bytes, then names
+            self._made.update(made)
             for sha256, (tmp, _) in written.items():
                 os.replace(tmp, self._place(sha256))
             _sync({os.path.dirname(self._place(sha256)) for sha256 in written}, self.root)
@@ -94,11 +100,10 @@ class Archive:
         return ArchiveError(f"cannot store {sha256} in {self.root}: {exc}")
 
     def _write(self, sha256: str, raw: bytes) -> str:
-        """The bytes in a new temporary file (not yet durable); nothing left on failure.
-        Its name holds the writing process's id (see remove_leftovers) and a number of this
-        process's own: unique without tempfile's random names, which cost more here."""
-        self._ensure_dir(f"{self._tmp}")
-        self._ensure_dir(f"{self.root}/{sha256[:2]}")
+        """The bytes in a new temporary file (not yet durable) in a folder made before;
+        nothing left on failure. Its name holds the writing process's id (see
+        remove_leftovers) and a number of this process's own: unique without tempfile's
+        random names, which cost more here."""
         while True:
             name = f"{self._tmp}/{sha256[:16]}.{os.getpid()}.{next(self._written)}.tmp"
             try:
@@ -133,13 +138,20 @@ class Archive:
             removed.append(path)
         return removed
 
-    def _ensure_dir(self, folder: str) -> None:
-        if folder in self._made:
+    def _ensure_dir(self, folder: str, flushed: set[str] | None = None) -> None:
+        """Make a folder, durably. `flushed`: the folders of a group the caller makes
+        durable by flushing the whole file system (syncfs), which makes a new folder durable
+        too: it is only made then, and added there (a fresh archive's 256 folders would
+        otherwise cost an fsync each)."""
+        if folder in self._made or (flushed is not None and folder in flushed):
             return
         path = Path(folder)
         if not path.is_dir():
             missing = [p for p in (path, *path.parents) if not p.exists()]
             path.mkdir(parents=True, exist_ok=True)
+            if flushed is not None and _syncfs is not None:
+                flushed.add(folder)
+                return
             _sync([created.parent for created in reversed(missing)])  # new folders' names too
         self._made.add(folder)
 

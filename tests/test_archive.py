@@ -64,3 +64,32 @@ def test_a_failed_flush_fails_the_group_and_leaves_no_temporary_file(
                for result in results)
     assert not any(archive.path_for(sha(raw)).exists() for raw in group)
     assert leftovers(archive.root) == []
+
+
+def test_a_group_in_a_fresh_archive_is_made_durable_by_its_two_flushes_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folders a group creates are made durable by the group's flushes of the whole
+    file system: no fsync each (a fresh archive has 256 to make)."""
+    real_syncfs = archive_module._syncfs
+    assert real_syncfs is not None
+    calls = {"fsync": 0, "syncfs": 0}
+
+    def counted_syncfs(fd: int) -> int:
+        calls["syncfs"] += 1
+        return real_syncfs(fd)
+
+    def counted_fsync(fd: int) -> None:
+        calls["fsync"] += 1
+
+    monkeypatch.setattr(archive_module, "_syncfs", counted_syncfs)
+    monkeypatch.setattr(archive_module.os, "fsync", counted_fsync)
+    archive = Archive(tmp_path / "state" / "archive")
+    group = [mail(subject=f"báo cáo {i}") for i in range(40)]
+    assert len({sha(raw)[:2] for raw in group}) > 30  # many new folders
+    assert archive.store_many(group) == [(sha(raw), True) for raw in group]
+    assert calls == {"fsync": 0, "syncfs": 2}
+    assert all(archive.read(sha(raw)) == raw for raw in group)
+    alone = next(raw for raw in (mail(subject=f"một mình {i}") for i in range(1000))
+                 if sha(raw)[:2] in {sha(raw)[:2] for raw in group})
+    archive.store(alone)  # in a folder the group made: the file, then the folder
+    assert calls["fsync"] == 2
