@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -134,8 +135,9 @@ class PhraseIndex:
     """Every topic's phrases, found in a text's " joined words " in one pass (Aho-Corasick:
     the cost grows with the text, not with the number of phrases)."""
 
-    # " folded words " -> the (topic, phrase) pairs written so
+    # " folded words " -> its number in `places`
     automaton: ahocorasick.Automaton
+    places: tuple[tuple[tuple[int, int], ...], ...]  # per number, the (topic, phrase) pairs
     # per topic, per phrase: the topic's longer phrases that contain it (worked out once,
     # so that a text's matches are de-duplicated without comparing them pairwise)
     inside: tuple[tuple[frozenset[int], ...], ...]
@@ -154,19 +156,20 @@ class PhraseIndex:
                 if words:
                     where.setdefault(spaced[i], []).append((t, i))
         automaton = ahocorasick.Automaton()
-        for spaced_words, places in where.items():
-            automaton.add_word(spaced_words, tuple(places))
+        for number, spaced_words in enumerate(where):
+            automaton.add_word(spaced_words, number)
         if where:
             automaton.make_automaton()
-        return cls(automaton, tuple(inside))
+        return cls(automaton, tuple(map(tuple, where.values())), tuple(inside))
 
     def find(self, words: list[str]) -> dict[int, set[int]]:
         """Per topic (by position), the phrases (by position) that `words` contain."""
         found: dict[int, set[int]] = {}
         if self.automaton.kind != ahocorasick.AHOCORASICK:
             return found  # no phrases at all
-        for _, places in self.automaton.iter(f" {' '.join(words)} "):
-            for topic, phrase in places:
+        # each phrase once, however often it is written (the set is made in C)
+        for number in set(map(itemgetter(1), self.automaton.iter(f" {' '.join(words)} "))):
+            for topic, phrase in self.places[number]:
                 found.setdefault(topic, set()).add(phrase)
         return found
 
