@@ -39,7 +39,7 @@ class Archive:
 
     def _place(self, sha256: str) -> str:
         """path_for() as a string: a group's writes build a few paths per message, and
-        pathlib's parsing of each would cost a third of the archive's time."""
+        pathlib's parsing of them was most of the archive's own CPU time."""
         return f"{self.root}/{sha256[:2]}/{sha256}.eml"
 
     def store(self, raw: bytes) -> tuple[str, bool]:

@@ -109,7 +109,7 @@ def message_from_bytes(raw: bytes) -> Message:
     """email.message_from_bytes, fed a mebibyte at a time: the same Message, at half the
     peak memory (the whole text at once makes the parser hold it 4 bytes a character).
     A message of one part is its headers, parsed, and its body as it is: what the parser
-    would make of it a line at a time, at a fifth of the cost."""
+    would make of it a line at a time, at a quarter of the cost."""
     body = head_end(raw)[1]
     if not _NESTS.search(raw, 0, body):  # else it may be multipart, or hold a message
         head = BytesHeaderParser(policy=compat32).parsebytes(raw[:body])
