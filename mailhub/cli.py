@@ -403,7 +403,7 @@ def db_upgrade() -> None:
     settings = _settings()
     engine = db.make_engine(settings.database, settings.database_timeout)
     db.upgrade(engine)
-    out.print(f"OK: {db.current_revision(engine)}")
+    out.print(f"OK: {db.stored_revision(engine)}")
 
 
 @user_app.command("add")

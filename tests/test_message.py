@@ -599,9 +599,9 @@ def plain_fold(text: str) -> str:
     "aAdDzZ09 ./-\n\tđĐðÐăâêôơưĂÂÊÔƠƯàáảãạẠẶỆỹẾǹḾ“”–…ßẞİıÅ\u212a\u212bé\u0301\u0323\u0307"
     "\u1dc4中")))
 def test_fold_is_its_definition(text: str) -> None:
-    """The table look-ups (nearly every Vietnamese text), the ASCII way for decomposed text
-    and the general one agree with the definition, for mixed scripts, stray marks, signs
-    that fold to letters and case changes that make marks."""
+    """The table look-ups (nearly every Vietnamese text) and the general way agree with the
+    definition, for mixed scripts, stray marks, signs that fold to letters and case
+    changes that make marks."""
     assert fold(text) == plain_fold(text)
 
 
