@@ -107,6 +107,17 @@ def _ids_by_sha(db: Connection, shas: Iterable[str]) -> dict[str, int]:
                            .where(MESSAGE.c.sha256.in_(set(shas)))).all())
 
 
+def _insert_new(db: Connection, rows: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Insert message rows of bytes the database lacks (by sha256) and record them as
+    archived; their ids by sha256, read back by it (it is unique), as RETURNING in
+    parameter order would cost one statement per row on SQLite."""
+    db.execute(insert(MESSAGE), list(rows.values()))
+    ids = _ids_by_sha(db, rows)
+    chain.append(db, chain.archived((ids[sha256], sha256) for sha256 in rows),
+                 datetime.now(UTC))
+    return ids
+
+
 def header_message_id(raw: bytes) -> str:
     try:
         return message_id(header_block(raw))
@@ -138,10 +149,7 @@ def insert_rows_in(db: Connection, rows: Sequence[dict[str, Any]]) -> list[Recei
         if row["sha256"] not in known:
             new.setdefault(row["sha256"], row)  # the same bytes twice in one group
     if new:
-        ids = db.execute(insert(MESSAGE).returning(MESSAGE.c.id, sort_by_parameter_order=True),
-                         list(new.values())).scalars().all()
-        known.update(zip(new, ids, strict=True))
-        chain.append(db, chain.archived(zip(ids, new, strict=True)), datetime.now(UTC))
+        known.update(_insert_new(db, new))
     receipts = []
     for row in rows:
         first = new.pop(row["sha256"], None) is row
@@ -288,14 +296,8 @@ def _insert_stored(db: Connection, stored: Sequence[tuple[dict[str, Any], bytes,
                               "state_reason": f"{type(failure).__name__}: {failure}"[:2000]}
     if new:
         _lock_message_ids(db, decided.values())
-        # sha256 is unique: the ids are read back by it, as RETURNING in parameter order
-        # would cost one statement per row on SQLite
-        db.execute(insert(MESSAGE), list(new.values()))
-        ids = _ids_by_sha(db, new)
-        for sha256, values in new.items():
-            values["id"] = known[sha256] = ids[sha256]
-        chain.append(db, chain.archived((ids[sha256], sha256) for sha256 in new),
-                     datetime.now(UTC))
+        for sha256, message in _insert_new(db, new).items():
+            new[sha256]["id"] = known[sha256] = message
         written = [(new[sha256], decision) for sha256, decision in decided.items()]
         _keep_first_by_message_id(db, written)
         _save(db, written, fresh=True)
