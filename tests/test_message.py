@@ -28,6 +28,8 @@ from mailhub import vietnamese
 from mailhub.message import ParsedMessage, _cleaned, message_from_bytes, parse, received_date
 from mailhub.vietnamese import fold
 
+from .test_corpora import CORPORA, CPYTHON
+
 MAIL = Path(__file__).parent / "mail"
 VN = timezone(timedelta(hours=7))
 
@@ -630,7 +632,8 @@ def _by_the_line(raw: bytes) -> Message:
 
 def _shape(msg: Message) -> list[tuple[object, ...]]:
     return [(part.get_unixfrom(), part._headers, None if part.is_multipart() else part._payload,
-             [type(d).__name__ for d in part.defects], part.preamble, part.epilogue)
+             [type(d).__name__ for d in part.defects], part.preamble, part.epilogue,
+             part.get_default_type(), part.get_charset(), type(part))
             for part in msg.walk()]
 
 
@@ -646,6 +649,62 @@ def test_a_message_of_one_part_parses_as_the_parser_would(lines: list[bytes],
     as the parser's, line by line, whatever the header block, its line ends or its body."""
     raw = b"".join(line + end for line, end in zip(lines, ends, strict=False))
     assert _shape(message_from_bytes(raw)) == _shape(_by_the_line(raw))
+
+
+# A part's header lines (the last two the parser notes defects of or reads itself) and body
+# lines, some of them, or nearly, boundary lines of "b" or of "bb" (whose boundary lines
+# start as those of "b" do).
+_HEADER = st.sampled_from([b"Subject: x", b"Content-Type: text/plain", b" folded", b"X: \xff",
+                           b"Subject: y", b"no colon here", b"Content-Type: message/rfc822"])
+_BODY = st.sampled_from([b"body \xe1\xba\xa1", b"", b"x", b"--b -", b"-- b", b"--bb", b"--b",
+                         b"--c--", b"--b--x"])
+
+
+@st.composite
+def _multipart(draw: st.DrawFn, depth: int = 0) -> list[bytes]:
+    """The lines of a multipart entity: headers, preamble, parts (some multipart again),
+    boundary lines with trailing blanks, doubled or missing, and an epilogue."""
+    boundary = draw(st.sampled_from([b"b", b"b", b"bb", b"c"]))
+    subtype = draw(st.sampled_from([b"mixed", b"alternative", b"mixed", b"digest"]))
+    lines = [b"Content-Type: multipart/" + subtype + b"; boundary=" + boundary]
+    lines += draw(st.sampled_from([[], [], [b"Content-Transfer-Encoding: base64"]]))
+    lines += [b""] + draw(st.lists(_BODY, max_size=2))  # the preamble
+    for _ in range(draw(st.integers(1, 3))):
+        lines += [b"--" + boundary + draw(st.sampled_from([b"", b"", b" ", b"\t ", b"x"]))]
+        if depth < 2 and draw(st.booleans()):
+            lines += draw(_multipart(depth + 1))
+        else:
+            lines += draw(st.lists(_HEADER, max_size=2)) + draw(st.sampled_from([[b""], [b""], []]))
+            lines += draw(st.lists(_BODY, max_size=3))
+    lines += draw(st.sampled_from([[b"--" + boundary + b"--"], [b"--" + boundary + b"-- "], []]))
+    return lines + draw(st.lists(_BODY, max_size=2))  # the epilogue
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_multipart(), st.sampled_from([[b"\r\n"], [b"\n"], [b"\r\n", b"\n"], [b"\r\n", b"\r"]]),
+       st.randoms(use_true_random=False), st.booleans())
+def test_a_multipart_message_parses_as_the_parser_would(lines: list[bytes], ends: list[bytes],
+                                                        rng: random.Random,
+                                                        last_end: bool) -> None:
+    """message_from_bytes() finds the parts of a plain multipart message by searching for
+    its boundaries: the same Message as the parser's, line by line, nested or not, with a
+    preamble or an epilogue or none, whatever the line ends; what is not plain (defects,
+    doubled boundaries, a lone CR, …) the parser reads."""
+    raw = b"".join(line + rng.choice(ends) for line in lines)
+    raw = raw if last_end else raw.rstrip(b"\r\n")
+    assert _shape(message_from_bytes(raw)) == _shape(_by_the_line(raw))
+
+
+def test_real_mail_parses_as_the_parser_would() -> None:
+    """Every message of the corpora (CRLF as IMAP and SMTP hand them over, and LF as on
+    disk) gives message_from_bytes() the Message the parser gives."""
+    files = [path for folder in (CORPORA, CPYTHON, MAIL)
+             for path in folder.rglob("*") if path.is_file()]
+    assert len(files) > 500
+    for path in files:
+        raw = path.read_bytes()
+        for form in (re.sub(rb"\r?\n", b"\r\n", raw), raw.replace(b"\r\n", b"\n")):
+            assert _shape(message_from_bytes(form)) == _shape(_by_the_line(form)), path
 
 
 def test_fold_nfc_and_nfd_agree() -> None:
