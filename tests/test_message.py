@@ -20,6 +20,7 @@ from email.policy import compat32
 from pathlib import Path
 from urllib.parse import quote
 
+import mailparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -695,16 +696,29 @@ def test_a_multipart_message_parses_as_the_parser_would(lines: list[bytes], ends
     assert _shape(message_from_bytes(raw)) == _shape(_by_the_line(raw))
 
 
-def test_real_mail_parses_as_the_parser_would() -> None:
-    """Every message of the corpora (CRLF as IMAP and SMTP hand them over, and LF as on
-    disk) gives message_from_bytes() the Message the parser gives."""
+def _real_mail() -> list[Path]:
     files = [path for folder in (CORPORA, CPYTHON, MAIL)
              for path in folder.rglob("*") if path.is_file()]
     assert len(files) > 500
-    for path in files:
+    return files
+
+
+def test_real_mail_parses_as_the_parser_would() -> None:
+    """Every message of the corpora (CRLF as IMAP and SMTP hand them over, and LF as on
+    disk) gives message_from_bytes() the Message the parser gives."""
+    for path in _real_mail():
         raw = path.read_bytes()
         for form in (re.sub(rb"\r?\n", b"\r\n", raw), raw.replace(b"\r\n", b"\n")):
             assert _shape(message_from_bytes(form)) == _shape(_by_the_line(form)), path
+
+
+def test_parse_reads_nothing_mail_parser_is_spared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse() gives every message of the corpora the same ParsedMessage whether mail-parser
+    makes its whole-message dicts or not (message._BodyParser spares it them)."""
+    files = _real_mail()
+    spared = [parse(path.read_bytes()) for path in files]
+    monkeypatch.setattr("mailhub.message._BodyParser", mailparser.MailParser)
+    assert [parse(path.read_bytes()) for path in files] == spared
 
 
 def test_fold_nfc_and_nfd_agree() -> None:
