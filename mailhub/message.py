@@ -252,7 +252,7 @@ def _header_fields(msg: Message) -> dict[str, Any]:
     name, address = sender(msg)
     return dict(message_id=message_id(msg), subject=header_text(raw_header(msg, "Subject")),
                 from_name=name, from_address=address,
-                to=tuple(a for _, a in addresses(msg, "To", "Cc")), date=header_date(msg),
+                to=tuple(a for _, a in _address_pairs(msg, ("To", "Cc"))), date=header_date(msg),
                 references=references(msg))
 
 
@@ -365,12 +365,17 @@ def _decode_word(encoding: str, payload: str) -> bytes:
 
 def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     """(display name, lower-case address) pairs of the named headers."""
+    return [(header_text(name), address) for name, address in _address_pairs(msg, names)]
+
+
+def _address_pairs(msg: Message, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(display name as written, lower-case address) pairs of the named headers."""
     values = [v for n in names for v in raw_headers(msg, n)]
     try:
         pairs = email.utils.getaddresses(values)
     except Exception:
         return []
-    return [(header_text(n), _raw_text(a).strip().lower()) for n, a in pairs if "@" in a]
+    return [(n, _raw_text(a).strip().lower()) for n, a in pairs if "@" in a]
 
 
 def sender(msg: Message) -> tuple[str, str]:
