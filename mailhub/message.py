@@ -436,8 +436,8 @@ def _rfc5322_date(value: str) -> datetime | None:
 def _body_text(parsed: Any, problems: list[str]) -> str:
     """text/plain, else the visible text of text/html. Control characters (NUL above all)
     are noise here and no database column takes NUL."""
-    plain = [p for p in parsed.text_plain if p and p.strip()]
-    html = [p for p in parsed.text_html if p and p.strip()]
+    plain = [p for p in parsed.text_plain if p and not p.isspace()]  # no copy, as strip()
+    html = [p for p in parsed.text_html if p and not p.isspace()]
     if any("\ufffd" in p for p in plain + html):
         # mail-parser fell back to UTF-8 with replacement: the charset label was wrong.
         plain, html = _decode_parts(parsed.message, "plain"), _decode_parts(parsed.message, "html")
