@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -51,6 +52,9 @@ _IMAPLIB_LOG = logging.getLogger("imapclient.imaplib")  # where imapclient sends
 
 TIMEOUT = 60.0        # seconds for any one server reply
 MOVE_EVERY = 1000     # messages stored before their moves are sent (and the checkpoint)
+# Batches fetched ahead of the one being filed: moves wait behind them in the connection's
+# queue, so filing has messages while the server moves a thousand (a quarter of a second).
+FETCH_AHEAD = 3
 IDLE_RENEW = 25 * 60  # seconds: IDLE is re-issued before the server's 29-minute limit
 MAX_BACKOFF = 300.0   # seconds between reconnection attempts, at most
 WRONG_PASSWORD_WAIT = 600.0  # a refused login is retried slowly: it will not fix itself
@@ -316,8 +320,9 @@ def _serve_account(hub: Hub, account: ImapAccount, filer: Filer, client: IMAPCli
 
 class _Connection:
     """The connection's commands in a thread of their own, one at a time, in order: the
-    next batch's FETCH (BODY.PEEK[] and INTERNALDATE) while the current one is filed, so
-    the workers are not idle during a FETCH, and the moves (later())."""
+    next batches' FETCH (BODY.PEEK[] and INTERNALDATE, FETCH_AHEAD of them) while the
+    current one is filed, so the workers are not idle during a FETCH or a MOVE, and the
+    moves (later())."""
 
     def __init__(self, client: IMAPClient, batches: list[list[int]]) -> None:
         self.client, self.batches = client, batches
@@ -331,11 +336,13 @@ class _Connection:
         self._thread.shutdown(wait=True, cancel_futures=True)  # the connection is ours again
 
     def __iter__(self) -> Iterator[tuple[int, bytes, datetime | None]]:
-        pending = self.later(self._fetch, self.batches[0]) if self.batches else None
-        for following in [*self.batches[1:], None]:
-            assert pending is not None
-            fetched = pending.result()
-            pending = self.later(self._fetch, following) if following else None
+        batches = iter(self.batches)
+        pending = deque(self.later(self._fetch, batch) for batch in islice(batches, FETCH_AHEAD))
+        while pending:
+            fetched = pending.popleft().result()
+            following = next(batches, None)
+            if following is not None:
+                pending.append(self.later(self._fetch, following))
             for uid, raw, received_at in fetched:
                 self._raws[uid] = raw
                 yield uid, raw, received_at
