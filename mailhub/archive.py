@@ -49,8 +49,7 @@ class Archive:
         if final.exists():
             return sha256, False
         try:
-            self._ensure_dir(str(self._tmp))
-            self._ensure_dir(os.path.dirname(self._place(sha256)))
+            self._ensure_dirs(sha256)
             tmp = self._write(sha256, raw)
             try:
                 _sync([tmp])
@@ -74,8 +73,7 @@ class Archive:
             if sha256 in written or os.path.exists(self._place(sha256)):
                 continue
             try:
-                self._ensure_dir(str(self._tmp), made)
-                self._ensure_dir(os.path.dirname(self._place(sha256)), made)
+                self._ensure_dirs(sha256, made)
                 written[sha256] = (self._write(sha256, raw), place)
             except OSError as exc:
                 results[place] = self._failed(sha256, exc)
@@ -137,6 +135,11 @@ class Archive:
             path.unlink(missing_ok=True)
             removed.append(path)
         return removed
+
+    def _ensure_dirs(self, sha256: str, flushed: set[str] | None = None) -> None:
+        """The folders a message's file is written in, then renamed into (_ensure_dir)."""
+        self._ensure_dir(str(self._tmp), flushed)
+        self._ensure_dir(os.path.dirname(self._place(sha256)), flushed)
 
     def _ensure_dir(self, folder: str, flushed: set[str] | None = None) -> None:
         """Make a folder, durably. `flushed`: the folders of a group the caller makes

@@ -193,7 +193,7 @@ def _plain_part(text: str, start: int, end: int, outer: tuple[str, ...]) -> Mess
         return part
     if not _plain_multipart(part, text, body, end, outer):
         return None
-    epilogue = part.epilogue or ""
+    epilogue = part.epilogue  # its last line end belongs to the outer boundary line
     part.epilogue = epilogue[:_less_line_end(epilogue, 0, len(epilogue))] if epilogue else None
     return part
 
