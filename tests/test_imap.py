@@ -27,7 +27,8 @@ from mailhub.batch import Filer
 from mailhub.cli import app
 from mailhub.config import ImapAccount, Settings, SmtpSettings
 from mailhub.hub import Hub, open_hub
-from mailhub.ingress.imap import Tally, Watcher, connect, watch
+from mailhub.ingress import imap
+from mailhub.ingress.imap import Tally, Watcher, connect, move_round, watch
 
 from .dovecot import PASSWORD, USER, Dovecot, dovecot_fixture  # noqa: F401
 from .factory import mail
@@ -120,6 +121,42 @@ def test_a_backlog_is_filed_exactly_once(imap_hub: Hub, dovecot: Dovecot) -> Non
     assert sync(imap_hub).fetched == 500
     assert sync(imap_hub).fetched == 0
     assert sum(states(imap_hub).values()) == 500
+    assert folders(dovecot)["INBOX"] == 0
+
+
+def test_a_backlog_is_moved_in_rounds_of_half_what_is_left() -> None:
+    rounds, unmoved = [], 10_000
+    while unmoved >= move_round(unmoved):
+        rounds.append(move_round(unmoved))
+        unmoved -= rounds[-1]
+    assert rounds + [unmoved] == [5000, 2500, 1250, 1000, 250]  # the rest at the end
+    assert move_round(100_000) == imap.MOVE_ROUND_MAX  # a crash fetches that much again
+    assert move_round(300) == imap.MOVE_EVERY  # more than waits: moved when the pass ends
+
+
+def test_each_round_is_moved_then_checkpointed_in_commands_of_bounded_length(
+        imap_hub: Hub, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imap, "MOVE_EVERY", 10)
+    monkeypatch.setattr(imap, "MOVE_UIDS", 7)
+    append(dovecot, *(mail(subject=f"{REPORT} số {i}") for i in range(45)))
+    commands: list[int] = []
+    checkpoints: list[int] = []
+    move, save = IMAPClient.move, Watcher._save_checkpoint
+
+    def counted_move(client: IMAPClient, uids: list[int], folder: str) -> Any:
+        commands.append(len(uids))
+        return move(client, uids, folder)  # the real command, to the real server
+
+    def counted_save(watcher: Watcher, folder: str, uidvalidity: int, last: int) -> None:
+        checkpoints.append(last)
+        save(watcher, folder, uidvalidity, last)
+
+    monkeypatch.setattr(IMAPClient, "move", counted_move)
+    monkeypatch.setattr(Watcher, "_save_checkpoint", counted_save)
+    assert sync(imap_hub).fetched == 45
+    assert checkpoints == [22, 33, 43, 45]  # rounds of 22, 11 and 10, then the 2 left
+    assert commands == [7, 7, 7, 1, 7, 4, 7, 3, 2]
+    assert folders(dovecot)["Filed/ve-sinh-an-toan-thuc-pham"] == 45
     assert folders(dovecot)["INBOX"] == 0
 
 

@@ -51,9 +51,17 @@ T = TypeVar("T")
 _IMAPLIB_LOG = logging.getLogger("imapclient.imaplib")  # where imapclient sends imaplib's trace
 
 TIMEOUT = 60.0        # seconds for any one server reply
-MOVE_EVERY = 1000     # messages stored before their moves are sent (and the checkpoint)
+# Moves are sent in rounds, and the checkpoint follows each round. A MOVE costs the server
+# about as much for one message as for a thousand, and more the fuller the folder, so a
+# backlog is moved in rounds of half what is still there: a few passes over the full folder
+# instead of one per thousand messages, and a small last round, which is all that waits
+# once the filing is done. (Dovecot, 10,000 messages into 18 folders: 1.4 s of its CPU in
+# rounds of 1,000, 0.6 s in rounds of 5,000.)
+MOVE_EVERY = 1000      # messages in a round, at least
+MOVE_ROUND_MAX = 5000  # at most: what a crash fetches again (as duplicates) stays bounded
+MOVE_UIDS = 1000       # UIDs in one MOVE command: its line stays near 8 KB (RFC 7162)
 # Batches fetched ahead of the one being filed: moves wait behind them in the connection's
-# queue, so filing has messages while the server moves a thousand (a quarter of a second).
+# queue, so filing has messages while the server moves a round.
 FETCH_AHEAD = 3
 IDLE_RENEW = 25 * 60  # seconds: IDLE is re-issued before the server's 29-minute limit
 MAX_BACKOFF = 300.0   # seconds between reconnection attempts, at most
@@ -129,12 +137,12 @@ class Watcher:
         if not uids:
             return tally
         can_move = b"MOVE" in client.capabilities()
-        # Moves wait for several batches: one MOVE per destination for all of them, as a
-        # MOVE costs the server about as much for one message as for a thousand. They are
-        # sent in the connection's thread, so filing goes on while the server moves.
+        # Moves wait for a round of messages (move_round): one MOVE per destination for all
+        # of them. They are sent in the connection's thread, so filing goes on while the
+        # server moves.
         moves: dict[str, list[int]] = defaultdict(list)
         sent: deque[tuple[Future[None], dict[str, list[int]], int]] = deque()
-        waiting = 0
+        waiting, unmoved = 0, len(uids)
         order: deque[int] = deque()  # UIDs handed to the filer, whose outcomes come in order
 
         def envelopes(fetched: Iterator[tuple[int, bytes, datetime | None]]
@@ -173,10 +181,10 @@ class Watcher:
                                                             self._address())
                 moves[self._destination(outcome, delimiter)].append(uid)
                 waiting += 1
-                if waiting >= MOVE_EVERY:
+                if waiting >= move_round(unmoved):
                     send_moves(uid)
                     moved(wait=False)
-                    waiting = 0
+                    unmoved, waiting = unmoved - waiting, 0
             send_moves(uids[-1])  # every batch fetched: the UIDs that vanished meanwhile too
             moved(wait=True)
         return tally
@@ -222,6 +230,11 @@ class Watcher:
                     raise
             client.subscribe_folder(folder)
             self._made.add(folder)
+        for some in _batches(uids, MOVE_UIDS):
+            self._move_some(client, some, folder, can_move)
+
+    def _move_some(self, client: IMAPClient, uids: list[int], folder: str,
+                   can_move: bool) -> None:
         if can_move:
             client.move(uids, folder)
             return
@@ -374,6 +387,12 @@ def _utc(internaldate: object) -> datetime | None:
         return internaldate.astimezone(UTC)
     except OverflowError:  # year 1 or 9999 at an offset: no usable date
         return None
+
+
+def move_round(unmoved: int) -> int:
+    """Messages to store before the next round of moves, with `unmoved` still in the folder
+    (see MOVE_EVERY): a backlog of 10,000 is moved in rounds of 5000, 2500, 1250, 1000, 250."""
+    return min(MOVE_ROUND_MAX, max(MOVE_EVERY, unmoved // 2))
 
 
 def _batches(uids: list[int], size: int) -> Iterator[list[int]]:
